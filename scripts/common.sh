@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings and helpers for the scripts in this directory; sourced, not run.
+#
+# Everything built here lives in a cache outside the repository:
+#   RUST_KMOD_CACHE   the cache folder (default: ~/.cache/rust-kmod)
+#   KLINE             the kernel line to use: 7.2 (Debian sid, default) or 6.12 (Debian trixie)
+#   KFLAVOUR          the kernel configuration: base (default) or debug
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KLINE=${KLINE:-7.2}
+KFLAVOUR=${KFLAVOUR:-base}
+CACHE=${RUST_KMOD_CACHE:-$HOME/.cache/rust-kmod}
+
+case "$KLINE" in
+7.2) SUITE=sid ;;
+6.12) SUITE=trixie ;;
+*)
+	echo "error: unknown KLINE '$KLINE' (known: 7.2, 6.12)" >&2
+	exit 2
+	;;
+esac
+
+# The packages of the toolchain root: the kernel's Rust toolchain, the kernel's build
+# dependencies, the kernel source, and the guest userland (kmod, util-linux, iproute2,
+# python3 for the TCP tests, busybox) with the VM runner (virtme-ng, QEMU, and udev, which
+# virtme-ng's guest init needs to name the virtio-serial ports that carry the exit status).
+ROOT_PACKAGES=(
+	rustc rust-src rustfmt rust-clippy bindgen clang lld llvm libclang-dev
+	make bc flex bison libelf-dev libssl-dev dwarves cpio xz-utils
+	kmod util-linux iproute2 procps python3 busybox-static
+	qemu-system-x86 virtme-ng udev
+	"linux-source-$KLINE"
+)
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() {
+	printf 'error: %s\n' "$*" >&2
+	exit 1
+}
+
+# The root's folder is named after a hash of what defines it, so that a change of suite,
+# package list or of this recipe makes a new root instead of reusing a stale one.
+root_key() {
+	{
+		echo "$SUITE"
+		printf '%s\n' "${ROOT_PACKAGES[@]}"
+		sed -n '/^# root-recipe-begin/,/^# root-recipe-end/p' "$REPO/scripts/mkroot"
+	} | sha256sum | cut -c1-12
+}
+ROOT="$CACHE/roots/$KLINE-$(root_key)"
+
+# run_in_root CMD...: run CMD as root inside the toolchain root, in a private mount namespace
+# (so nothing stays mounted afterwards), with /dev, /proc, /sys, the repository and the
+# kernel cache visible at the same paths as on the host.
+run_in_root() {
+	[ -f "$ROOT/.complete" ] || die "toolchain root $ROOT is missing: run scripts/mkroot"
+	mkdir -p "$CACHE/kernels" "$ROOT$REPO" "$ROOT$CACHE/kernels"
+	unshare --mount --propagation private -- /bin/bash -euo pipefail -c '
+		root=$1 repo=$2 kernels=$3
+		shift 3
+		mount --rbind /dev "$root/dev"
+		mount -t proc proc "$root/proc"
+		mount --rbind /sys "$root/sys"
+		mount -t tmpfs tmpfs "$root/tmp"
+		mount --bind "$repo" "$root$repo"
+		mount --bind "$kernels" "$root$kernels"
+		exec chroot "$root" /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" \
+			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+			LANG=C.UTF-8 "$@"
+	' run_in_root "$ROOT" "$REPO" "$CACHE/kernels" "$@"
+}
+
+# The kernel's build folder, named after a hash of what defines it: the config fragments,
+# the kernel source and toolchain versions, and the build recipe.
+kernel_dir() {
+	local key
+	key=$(
+		{
+			echo "$KLINE $KFLAVOUR"
+			cat "$REPO/kconfig/base.config"
+			[ "$KFLAVOUR" = base ] || cat "$REPO/kconfig/$KFLAVOUR.config"
+			grep -E '^(linux-source-|rustc |rust-src |bindgen |clang |lld |llvm )' "$ROOT/.versions"
+			sed -n '/^# kernel-recipe-begin/,/^# kernel-recipe-end/p' "$REPO/scripts/mkkernel"
+		} | sha256sum | cut -c1-12
+	)
+	echo "$CACHE/kernels/$KLINE-$KFLAVOUR-$key"
+}
