@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Out-of-tree Rust kernel modules: every target defers to the kernel's kbuild.
+#
+#   make                          build the modules against the running kernel
+#   make KDIR=<tree> LLVM=1       build against any Rust-enabled kernel tree
+#   make modules_install          install them (INSTALL_MOD_PATH=<dir> for a staging root)
+#   make clean                    remove everything the build made
+#   make rustfmtcheck / rustfmt   check / apply the kernel's rustfmt settings
+#   make clippy                   build with clippy, warnings as errors
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+RUSTFMT ?= rustfmt
+
+default:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+modules_install: default
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+clippy:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CLIPPY=1 KRUSTFLAGS=-Dwarnings modules
+
+rustfmt:
+	$(RUSTFMT) --config-path $(CURDIR)/.rustfmt.toml $(wildcard $(CURDIR)/*.rs)
+
+rustfmtcheck:
+	$(RUSTFMT) --config-path $(CURDIR)/.rustfmt.toml --color never --check $(wildcard $(CURDIR)/*.rs)
+
+.PHONY: default modules_install clean clippy rustfmt rustfmtcheck
