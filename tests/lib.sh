@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the test suites, sourced inside the guest. Every check prints one TAP line,
+# `ok N - what` or `not ok N - what` followed by `#` lines saying what was seen instead.
+
+T_PASS=${T_PASS:-0}
+T_FAIL=${T_FAIL:-0}
+
+ok() {
+	T_PASS=$((T_PASS + 1))
+	echo "ok $((T_PASS + T_FAIL)) - $1"
+}
+
+# not_ok WHAT [DETAIL...]
+not_ok() {
+	T_FAIL=$((T_FAIL + 1))
+	echo "not ok $((T_PASS + T_FAIL)) - $1"
+	shift
+	local line
+	for line in "$@"; do
+		printf '%s\n' "$line" | sed 's/^/#   /'
+	done
+}
+
+# check WHAT CMD...: CMD exits 0.
+check() {
+	local what=$1 out
+	shift
+	if out=$("$@" 2>&1); then ok "$what"; else not_ok "$what" "command: $*" "$out"; fi
+}
+
+# check_fails WHAT CMD...: CMD exits non-zero.
+check_fails() {
+	local what=$1 out
+	shift
+	if out=$("$@" 2>&1); then not_ok "$what" "command succeeded: $*" "$out"; else ok "$what"; fi
+}
+
+# expect_eq WHAT EXPECTED ACTUAL
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "expected: $2" "actual:   $3"
+	fi
+}
+
+# run_cmd CMD...: run CMD, keep its stdout+stderr in $OUT and its exit status in $RC.
+run_cmd() {
+	RC=0
+	OUT=$("$@" 2>&1) || RC=$?
+}
+
+# klog_mark: remember where the kernel log is now; klog_since prints what came after it,
+# without timestamps (as `dmesg -t` shows it).
+klog_mark() { KLOG_MARK=$(dmesg | wc -l); }
+klog_since() { dmesg -t | tail -n +"$((KLOG_MARK + 1))"; }
+
+# expect_klog WHAT LINE: the kernel log since the mark has exactly this line.
+expect_klog() {
+	local log
+	log=$(klog_since)
+	if grep -qxF -- "$2" <<<"$log"; then
+		ok "$1"
+	else
+		not_ok "$1" "no dmesg line: $2" "dmesg since the mark:" "$log"
+	fi
+}
+
+# module_loaded NAME: lsmod lists it.
+module_loaded() { lsmod | awk -v m="$1" '$1 == m { found = 1 } END { exit !found }'; }
