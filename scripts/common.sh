@@ -54,7 +54,7 @@ ROOT="$CACHE/roots/$KLINE-$(root_key)"
 # kernel cache visible at the same paths as on the host.
 run_in_root() {
 	[ -f "$ROOT/.complete" ] || die "toolchain root $ROOT is missing: run scripts/mkroot"
-	mkdir -p "$CACHE/kernels" "$ROOT$REPO" "$ROOT$CACHE/kernels"
+	mkdir -p "$CACHE/kernels"
 	unshare --mount --propagation private -- /bin/bash -euo pipefail -c '
 		root=$1 repo=$2 kernels=$3
 		shift 3
@@ -62,6 +62,8 @@ run_in_root() {
 		mount -t proc proc "$root/proc"
 		mount --rbind /sys "$root/sys"
 		mount -t tmpfs tmpfs "$root/tmp"
+		# After the tmpfs: the repository or the cache may well live under /tmp.
+		mkdir -p "$root$repo" "$root$kernels"
 		mount --bind "$repo" "$root$repo"
 		mount --bind "$kernels" "$root$kernels"
 		exec chroot "$root" /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" \
