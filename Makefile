@@ -24,10 +24,13 @@ clean:
 clippy:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CLIPPY=1 KRUSTFLAGS=-Dwarnings modules
 
+# Every source but what bindgen generates.
+RUST_SOURCES = $(filter-out %_generated.rs,$(wildcard $(CURDIR)/*.rs))
+
 rustfmt:
-	$(RUSTFMT) --config-path $(CURDIR)/.rustfmt.toml $(wildcard $(CURDIR)/*.rs)
+	$(RUSTFMT) --config-path $(CURDIR)/.rustfmt.toml $(RUST_SOURCES)
 
 rustfmtcheck:
-	$(RUSTFMT) --config-path $(CURDIR)/.rustfmt.toml --color never --check $(wildcard $(CURDIR)/*.rs)
+	$(RUSTFMT) --config-path $(CURDIR)/.rustfmt.toml --color never --check $(RUST_SOURCES)
 
 .PHONY: default modules_install clean clippy rustfmt rustfmtcheck

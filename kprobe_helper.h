@@ -1,0 +1,6 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What bindgen reads to make kprobe_bindings_generated.rs for kprobe.rs: struct kprobe,
+ * register_kprobe() and unregister_kprobe(), as this kernel tree and config define them.
+ */
+#include <linux/kprobes.h>
