@@ -248,21 +248,73 @@ pub(crate) mod types {
     pub(crate) struct charp;
 }
 
-/// Holds this module's parameter lock (`kernel_param_lock`) while it lives.
-struct ParamLock(PhantomData<*mut ()>);
+/// Proof that this module's parameter lock (`kernel_param_lock`) is held: from [`lock`], or
+/// handed to an `on_set` check, which runs with the lock held by the kernel.
+///
+/// It gives access to what the lock protects without taking it again: [`StringParam::read`]
+/// and [`ParamLocked::get_mut`]. Taking the lock again while holding it deadlocks.
+pub(crate) struct ParamsLocked {
+    /// Whether dropping this releases the lock (false when the kernel holds it for us).
+    owned: bool,
+    _not_send: PhantomData<*mut ()>,
+}
 
-impl ParamLock {
-    fn new() -> Self {
-        // SAFETY: `this_module()` is this module's `struct module`, valid while its code runs.
-        unsafe { bindings::kernel_param_lock(this_module()) };
-        Self(PhantomData)
+/// Takes this module's parameter lock, which sysfs reads and writes of its parameters take
+/// too. Sleeps: process context only.
+pub(crate) fn lock() -> ParamsLocked {
+    // SAFETY: `this_module()` is this module's `struct module`, valid while its code runs.
+    unsafe { bindings::kernel_param_lock(this_module()) };
+    ParamsLocked {
+        owned: true,
+        _not_send: PhantomData,
     }
 }
 
-impl Drop for ParamLock {
+impl ParamsLocked {
+    /// # Safety
+    ///
+    /// The caller holds this module's parameter lock for as long as the result lives.
+    unsafe fn assume_held() -> Self {
+        Self {
+            owned: false,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+impl Drop for ParamsLocked {
     fn drop(&mut self) {
-        // SAFETY: `self` exists only while the lock is held by this thread.
-        unsafe { bindings::kernel_param_unlock(this_module()) };
+        if self.owned {
+            // SAFETY: An owned `ParamsLocked` exists only while this thread holds the lock.
+            unsafe { bindings::kernel_param_unlock(this_module()) };
+        }
+    }
+}
+
+/// Module state that only code holding the parameter lock may touch, such as what an
+/// `on_set` check acts on (a registered probe, say), shared with `init` and `drop`.
+pub(crate) struct ParamLocked<T> {
+    value: UnsafeCell<T>,
+}
+
+// SAFETY: `value` is only reached through `get_mut`, which needs exclusive use of the proof
+// that the parameter lock is held, so one thread at a time has it; `T: Send` lets that thread
+// be any thread.
+unsafe impl<T: Send> Sync for ParamLocked<T> {}
+
+impl<T> ParamLocked<T> {
+    /// A cell holding `value`.
+    pub(crate) const fn new(value: T) -> Self {
+        Self {
+            value: UnsafeCell::new(value),
+        }
+    }
+
+    /// The value, for as long as the proof of the lock is lent.
+    pub(crate) fn get_mut<'a>(&'a self, _locked: &'a mut ParamsLocked) -> &'a mut T {
+        // SAFETY: The lock is held and the proof is borrowed exclusively for `'a`, so no
+        // other reference to `value` exists meanwhile (see the `Sync` impl).
+        unsafe { &mut *self.value.get() }
     }
 }
 
@@ -270,7 +322,7 @@ impl Drop for ParamLock {
 /// to the parameter wait until the guard is dropped.
 pub(crate) struct ParamGuard<'a, T: ?Sized> {
     value: &'a T,
-    _lock: ParamLock,
+    _lock: ParamsLocked,
 }
 
 impl<T: ?Sized> Deref for ParamGuard<'_, T> {
@@ -370,6 +422,15 @@ impl<T: Scalar> ScalarParam<T> {
     };
 }
 
+impl ScalarParam<types::ullong> {
+    /// Adds `n` atomically and returns the new value: for counters shown read-only in sysfs.
+    pub(crate) fn add(&self, n: u64) -> u64 {
+        self.value
+            .fetch_add(n, core::sync::atomic::Ordering::Relaxed)
+            .wrapping_add(n)
+    }
+}
+
 /// A string parameter copied into a fixed buffer of `N` bytes, NUL included
 /// (`module_param_string`).
 ///
@@ -378,7 +439,7 @@ impl<T: Scalar> ScalarParam<T> {
 pub(crate) struct StringParam<const N: usize> {
     value: UnsafeCell<[u8; N]>,
     scratch: UnsafeCell<[u8; N]>,
-    on_set: Option<fn(&CStr) -> Result>,
+    on_set: Option<fn(&CStr, &mut ParamsLocked) -> Result>,
 }
 
 // SAFETY: `value` and `scratch` are only accessed with the module's parameter lock held: by
@@ -388,7 +449,10 @@ unsafe impl<const N: usize> Sync for StringParam<N> {}
 
 impl<const N: usize> StringParam<N> {
     #[doc(hidden)]
-    pub(crate) const fn new(default: &str, on_set: Option<fn(&CStr) -> Result>) -> Self {
+    pub(crate) const fn new(
+        default: &str,
+        on_set: Option<fn(&CStr, &mut ParamsLocked) -> Result>,
+    ) -> Self {
         let bytes = default.as_bytes();
         assert!(
             bytes.len() < N,
@@ -413,13 +477,19 @@ impl<const N: usize> StringParam<N> {
 
     /// Borrows the current value with the parameter lock held. Sleeps: process context only.
     pub(crate) fn lock(&self) -> ParamGuard<'_, CStr> {
-        let lock = ParamLock::new();
+        let lock = lock();
         // SAFETY: The lock is held until the guard, which holds the borrow, is dropped.
         let value = unsafe { &*self.value.get() };
         ParamGuard {
             value: Self::as_cstr(value),
             _lock: lock,
         }
+    }
+
+    /// The current value, while the caller holds the parameter lock.
+    pub(crate) fn read<'a>(&'a self, _locked: &'a ParamsLocked) -> &'a CStr {
+        // SAFETY: The lock is held for `'a`, so the value does not change meanwhile.
+        Self::as_cstr(unsafe { &*self.value.get() })
     }
 
     /// The string up to its first NUL; `ops_set` and `new` ensure that there is one.
@@ -470,7 +540,9 @@ impl<const N: usize> StringParam<N> {
         // SAFETY: The parameter lock is held (see above).
         let (scratch, value) = unsafe { (&*param.scratch.get(), &mut *param.value.get()) };
         if let Some(on_set) = param.on_set {
-            if let Err(e) = on_set(Self::as_cstr(scratch)) {
+            // SAFETY: The kernel holds the parameter lock during this call.
+            let mut locked = unsafe { ParamsLocked::assume_held() };
+            if let Err(e) = on_set(Self::as_cstr(scratch), &mut locked) {
                 return e.to_errno();
             }
         }
@@ -531,7 +603,7 @@ impl CharpParam {
 
     /// Borrows the current value with the parameter lock held. Sleeps: process context only.
     pub(crate) fn lock(&self) -> CharpGuard<'_> {
-        let lock = ParamLock::new();
+        let lock = lock();
         // SAFETY: The lock is held, so the pointer is stable until the guard is dropped.
         let ptr = unsafe { *self.ptr.get() };
         let value = if ptr.is_null() {
@@ -553,7 +625,7 @@ impl CharpParam {
 /// The value of a `charp` parameter, borrowed with the parameter lock held.
 pub(crate) struct CharpGuard<'a> {
     value: Option<&'a CStr>,
-    _lock: ParamLock,
+    _lock: ParamsLocked,
 }
 
 impl CharpGuard<'_> {
@@ -584,7 +656,7 @@ unsafe impl<T: Scalar, const N: usize> Sync for ArrayParam<T, N> {}
 pub(crate) struct ArrayGuard<'a, T: Scalar, const N: usize> {
     all: &'a [T::Value; N],
     count: usize,
-    _lock: ParamLock,
+    _lock: ParamsLocked,
 }
 
 impl<'a, T: Scalar, const N: usize> ArrayGuard<'a, T, N> {
@@ -620,7 +692,7 @@ impl<T: Scalar, const N: usize> ArrayParam<T, N> {
 
     /// Borrows the elements with the parameter lock held. Sleeps: process context only.
     pub(crate) fn lock(&self) -> ArrayGuard<'_, T, N> {
-        let lock = ParamLock::new();
+        let lock = lock();
         // SAFETY: The lock is held until the guard, which holds the borrows, is dropped.
         let (all, count) = unsafe { (&*self.value.get(), *self.count.get()) };
         ArrayGuard {
@@ -723,6 +795,7 @@ impl<T: Scalar, const N: usize> ArrayParam<T, N> {
 
 /// Picks the default given to a declaration macro, or the type's zero.
 #[doc(hidden)]
+#[allow(unused_macros)]
 macro_rules! __default {
     ($zero:expr) => {
         $zero
@@ -731,11 +804,13 @@ macro_rules! __default {
         $default
     };
 }
+#[allow(unused_imports)]
 pub(crate) use __default;
 
 /// Places a `struct kernel_param` in `__param` and its `parmtype=` entry in `.modinfo`, as C's
 /// `__module_param_call` and `__MODULE_PARM_TYPE` do.
 #[doc(hidden)]
+#[allow(unused_macros)]
 macro_rules! __param_entry {
     ($name:ident, $ops:expr, $arg:expr, $perm:expr, $($type:tt)+) => {
         const _: () = {
@@ -756,6 +831,7 @@ macro_rules! __param_entry {
         };
     };
 }
+#[allow(unused_imports)]
 pub(crate) use __param_entry;
 
 /// Declares a parameter named like its variable: C's `module_param(name, type, perm)`.
@@ -765,11 +841,13 @@ pub(crate) use __param_entry;
 /// module_param!(verbose: bool, 0o644);      // the default is the type's zero
 /// module_param!(file: charp, 0);            // static char *file; module_param(file, charp, 0);
 /// ```
+#[allow(unused_macros)]
 macro_rules! module_param {
     ($var:ident: $ty:ident $(= $default:expr)?, $perm:expr) => {
         $crate::params::module_param_named!($var, $var: $ty $(= $default)?, $perm);
     };
 }
+#[allow(unused_imports)]
 pub(crate) use module_param;
 
 /// Declares a parameter whose name differs from its variable's:
@@ -779,6 +857,7 @@ pub(crate) use module_param;
 /// module_param_named!(no_use, no_use_variable: int = 0, 0o644);
 /// pr_info!("no_use_variable is {}\n", no_use_variable.get());
 /// ```
+#[allow(unused_macros)]
 macro_rules! module_param_named {
     ($name:ident, $var:ident: charp, $perm:expr) => {
         #[allow(non_upper_case_globals)]
@@ -811,19 +890,22 @@ macro_rules! module_param_named {
         );
     };
 }
+#[allow(unused_imports)]
 pub(crate) use module_param_named;
 
 /// Declares a string parameter copied into a buffer of `N` bytes, NUL included:
 /// C's `module_param_string(name, string, len, perm)`.
 ///
-/// `on_set = f` adds a check run on every new value before it is published (under the
-/// parameter lock; `f` must not read this parameter): an error refuses the value, which the
-/// writer of the sysfs file or `insmod` gets back, and the old value stays.
+/// `on_set = f` adds a check, `fn f(new: &CStr, locked: &mut ParamsLocked) -> Result`, run on
+/// every new value before it is published, with the parameter lock held (`locked` is the
+/// proof): an error refuses the value, the writer of the sysfs file or `insmod` gets it back,
+/// and the old value stays.
 ///
 /// ```ignore
 /// module_param_string!(symbol, symbol: [u8; 64] = "tcp_sendmsg_locked", 0o644);
 /// pr_info!("symbol is {}\n", symbol.lock().to_str()?);
 /// ```
+#[allow(unused_macros)]
 macro_rules! module_param_string {
     ($name:ident, $var:ident: [u8; $len:expr] $(= $default:expr)?, $perm:expr
      $(, on_set = $hook:expr)? $(,)?) => {
@@ -842,6 +924,7 @@ macro_rules! module_param_string {
         );
     };
 }
+#[allow(unused_imports)]
 pub(crate) use module_param_string;
 
 /// Declares an array parameter named like its variable:
@@ -852,11 +935,13 @@ pub(crate) use module_param_string;
 /// let array = array.lock();
 /// pr_info!("{} given, first {:?}\n", array.count(), array.first());
 /// ```
+#[allow(unused_macros)]
 macro_rules! module_param_array {
     ($var:ident: [$ty:ident; $len:expr], $perm:expr) => {
         $crate::params::module_param_array_named!($var, $var: [$ty; $len], $perm);
     };
 }
+#[allow(unused_imports)]
 pub(crate) use module_param_array;
 
 /// Declares an array parameter whose name differs from its variable's:
@@ -865,6 +950,7 @@ pub(crate) use module_param_array;
 /// ```ignore
 /// module_param_array_named!(fish, fish_array: [int; 64], 0o644);
 /// ```
+#[allow(unused_macros)]
 macro_rules! module_param_array_named {
     ($name:ident, $var:ident: [$ty:ident; $len:expr], $perm:expr) => {
         #[allow(non_upper_case_globals)]
@@ -880,6 +966,7 @@ macro_rules! module_param_array_named {
         );
     };
 }
+#[allow(unused_imports)]
 pub(crate) use module_param_array_named;
 
 /// Describes a parameter for `modinfo`: C's `MODULE_PARM_DESC(name, description)`.
@@ -887,6 +974,7 @@ pub(crate) use module_param_array_named;
 /// ```ignore
 /// module_parm_desc!(no_use, "this parameter is useless");
 /// ```
+#[allow(unused_macros)]
 macro_rules! module_parm_desc {
     ($name:ident, $desc:literal) => {
         const _: () = {
@@ -897,4 +985,5 @@ macro_rules! module_parm_desc {
         };
     };
 }
+#[allow(unused_imports)]
 pub(crate) use module_parm_desc;
