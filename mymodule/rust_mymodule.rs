@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A module split over several files: the Rust twin of the seeds' `mulfile.ko`.
+//!
+//! This crate root declares the module; `init.rs` has its init, `exit.rs` its exit and
+//! `print.rs` the function that init calls. Rust builds them into one object, so kbuild sees a
+//! single `rust_mymodule.o` (in C, `mymodule-objs := init.o exit.o print.o`).
+
+use kernel::prelude::*;
+
+mod exit;
+mod init;
+mod print;
+
+module! {
+    type: MyModule,
+    name: "rust_mymodule",
+    authors: ["Rust kernel modules maintainers"],
+    description: "My Module: one module from several files",
+    license: "GPL",
+}
+
+/// The module's state (none).
+struct MyModule;

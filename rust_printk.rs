@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! One line at each log level, as the seeds explain `printk` levels, from Rust.
+//!
+//! `dmesg -l err` shows only the `pr_err!` line, `dmesg -l warn` the `pr_warn!` one, and so on.
+//! Rust's `pr_debug!` prints only in a kernel built with `CONFIG_RUST_DEBUG_ASSERTIONS` (C's
+//! `pr_debug` needs `DEBUG` or dynamic debug). `pr_cont!` continues the previous line.
+
+use kernel::pr_cont;
+use kernel::prelude::*;
+
+module! {
+    type: RustPrintk,
+    name: "rust_printk",
+    authors: ["Rust kernel modules maintainers"],
+    description: "A line at each printk level",
+    license: "GPL",
+}
+
+struct RustPrintk;
+
+impl kernel::Module for RustPrintk {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        pr_err!("an error (KERN_ERR)\n");
+        pr_warn!("a warning (KERN_WARNING)\n");
+        pr_notice!("a notice (KERN_NOTICE)\n");
+        pr_info!("some information (KERN_INFO)\n");
+        pr_debug!("a debug message (KERN_DEBUG)\n");
+        pr_info!("one line");
+        pr_cont!(", continued");
+        pr_cont!(" with pr_cont\n");
+        Ok(RustPrintk)
+    }
+}
