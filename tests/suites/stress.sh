@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: GPL-2.0
+# Stress, meant for the debug kernel (tests/run --debug stress): rust_tcpprobe loaded and
+# unloaded in a loop while TCP traffic flows without pause and another process rewrites every
+# writable parameter with valid and invalid values; then re-arming `symbol` under traffic.
+# The kernel-log scan at the end of the run catches any splat or leak.
+# STRESS_CYCLES (default 200) and STRESS_REARMS (default 200) set the counts.
+
+P=/sys/module/rust_tcpprobe/parameters
+cycles=${STRESS_CYCLES:-200}
+rearms=${STRESS_REARMS:-200}
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+
+# start_traffic SECONDS: a sender that runs without pause; its output goes to /tmp/traffic.out.
+start_traffic() {
+	tests/tcp-traffic --sends 1000000000 --seconds "$1" >/tmp/traffic.out 2>&1 &
+	traffic_pid=$!
+}
+
+# The writer: every writable parameter, valid and invalid values, in a loop until stopped.
+writer() {
+	local values=(no_use=7 no_use=-1 no_use=abc no_use=99999999999 log_every=0 log_every=1000
+		log_every=-5 log_every= symbol=tcp_sendmsg_locked symbol=no_such_function symbol=%s%n
+		"symbol=$(printf 'x%.0s' $(seq 80))") writes=0 v
+	while [ ! -e /tmp/stop-writer ]; do
+		for v in "${values[@]}"; do
+			printf %s "${v#*=}" >"$P/${v%%=*}" 2>/dev/null
+			writes=$((writes + 1))
+		done
+	done
+	echo "$writes" >/tmp/writes
+}
+
+rm -f /tmp/stop-writer
+start_traffic 100000
+writer &
+writer_pid=$!
+loaded=0 hits=0 failed_loads=0
+for i in $(seq "$cycles"); do
+	if insmod rust_tcpprobe.ko log_every=1000 2>/dev/null; then
+		loaded=$((loaded + 1))
+		sleep 0.05
+		hits=$((hits + $(cat $P/hits 2>/dev/null || echo 0)))
+		rmmod rust_tcpprobe || break
+	else
+		failed_loads=$((failed_loads + 1))
+	fi
+done
+touch /tmp/stop-writer
+wait $writer_pid
+check "stress: $cycles load/unload cycles done, $loaded loaded ($failed_loads refused a bad symbol written meanwhile)" \
+	test "$((loaded + failed_loads))" = "$cycles"
+check_fails "stress: ... and the module is unloaded" test -e /sys/module/rust_tcpprobe
+check "stress: ... and TCP traffic still flows" kill -0 "$traffic_pid"
+expect_eq "stress: ... and no kprobe is left registered" "" "$(cat /sys/kernel/debug/kprobes/list)"
+echo "# stress: $cycles cycles ($loaded loaded), $(cat /tmp/writes) parameter writes, $hits probe hits"
+
+# A fresh load has every parameter at its default.
+insmod rust_tcpprobe.ko
+expect_eq "stress: a fresh load has the defaults" "symbol=tcp_sendmsg_locked no_use=0 log_every=1" \
+	"symbol=$(cat $P/symbol) no_use=$(cat $P/no_use) log_every=$(cat $P/log_every)"
+
+# Re-arming under traffic: symbol moves between two functions (and fails on a missing one).
+echo 1000 >$P/log_every
+moved=0 refused=0
+for i in $(seq "$rearms"); do
+	case $((i % 3)) in
+	0) target=tcp_sendmsg_locked ;;
+	1) target=tcp_recvmsg ;;
+	2) target=no_such_function ;;
+	esac
+	if printf %s "$target" >$P/symbol 2>/dev/null; then
+		moved=$((moved + 1))
+	else
+		refused=$((refused + 1))
+	fi
+done
+expect_eq "stress: $rearms re-arms under traffic: every missing function refused" \
+	"$((rearms / 3 + (rearms % 3 >= 3 ? 1 : 0)))" "$refused"
+expect_eq "stress: ... exactly one kprobe registered" "1" "$(grep -c . /sys/kernel/debug/kprobes/list)"
+hits=$(cat $P/hits) missed=$(cat $P/missed)
+rmmod rust_tcpprobe
+kill "$traffic_pid" 2>/dev/null
+wait "$traffic_pid" 2>/dev/null
+echo "# stress: $moved re-arms, $refused refused, $hits probe hits, $missed missed hits"
+expect_eq "stress: ... and after rmmod no kprobe is left" "" "$(cat /sys/kernel/debug/kprobes/list)"
