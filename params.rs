@@ -136,6 +136,17 @@ pub(crate) const fn modinfo_bytes<const N: usize>(s: &str) -> [u8; N] {
     out
 }
 
+/// The parameter object that `kp.arg` points to.
+///
+/// # Safety
+///
+/// `kp` points to a valid `kernel_param` made by one of this file's macros for a `P`, so that
+/// its `arg` is the address of a `'static` `P`.
+unsafe fn param_of<P>(kp: *const bindings::kernel_param) -> &'static P {
+    // SAFETY: By the function's safety requirement, `arg` is the address of a `'static` `P`.
+    unsafe { &*(*kp).__bindgen_anon_1.arg.cast::<P>() }
+}
+
 /// A scalar type of `moduleparam.h`: its value type, its atomic storage and its C parser and
 /// formatter. Implemented by the marker types in [`types`].
 pub(crate) trait Scalar: 'static {
@@ -383,9 +394,8 @@ impl<T: Scalar> ScalarParam<T> {
         // `arg` points to a writable `T::Value`.
         let ret = unsafe { T::c_set(val, &shadow) };
         if ret == 0 {
-            // SAFETY: `arg` of a parameter made by `module_param!` is a `ScalarParam<T>`
-            // (function safety requirement), which is a `'static`.
-            let param = unsafe { &*(*kp).__bindgen_anon_1.arg.cast::<Self>() };
+            // SAFETY: `kp` was made by `module_param!` for a `ScalarParam<T>`.
+            let param = unsafe { param_of::<Self>(kp) };
             param.set(parsed);
         }
         ret
@@ -402,8 +412,8 @@ impl<T: Scalar> ScalarParam<T> {
         buffer: *mut c_char,
         kp: *const bindings::kernel_param,
     ) -> c_int {
-        // SAFETY: As in `ops_set`.
-        let param = unsafe { &*(*kp).__bindgen_anon_1.arg.cast::<Self>() };
+        // SAFETY: `kp` was made by this type's declaration macro (function safety requirement).
+        let param = unsafe { param_of::<Self>(kp) };
         let mut value = param.get();
         // SAFETY: `kp` is valid for reads (function safety requirement).
         let mut shadow = unsafe { *kp };
@@ -525,8 +535,8 @@ impl<const N: usize> StringParam<N> {
         if val.is_null() {
             return EINVAL.to_errno();
         }
-        // SAFETY: `arg` of a parameter made by `module_param_string!` is a `StringParam<N>`.
-        let param = unsafe { &*(*kp).__bindgen_anon_1.arg.cast::<Self>() };
+        // SAFETY: `kp` was made by `module_param_string!` (function safety requirement).
+        let param = unsafe { param_of::<Self>(kp) };
         let kps = Self::kps(param.scratch.get());
         // SAFETY: `kp` is valid for reads (function safety requirement).
         let mut shadow = unsafe { *kp };
@@ -561,8 +571,8 @@ impl<const N: usize> StringParam<N> {
         buffer: *mut c_char,
         kp: *const bindings::kernel_param,
     ) -> c_int {
-        // SAFETY: As in `ops_set`.
-        let param = unsafe { &*(*kp).__bindgen_anon_1.arg.cast::<Self>() };
+        // SAFETY: `kp` was made by this type's declaration macro (function safety requirement).
+        let param = unsafe { param_of::<Self>(kp) };
         let kps = Self::kps(param.value.get());
         // SAFETY: `kp` is valid for reads (function safety requirement).
         let mut shadow = unsafe { *kp };
@@ -733,8 +743,8 @@ impl<T: Scalar, const N: usize> ArrayParam<T, N> {
         if val.is_null() {
             return EINVAL.to_errno();
         }
-        // SAFETY: `arg` of a parameter made by `module_param_array!` is an `ArrayParam`.
-        let param = unsafe { &*(*kp).__bindgen_anon_1.arg.cast::<Self>() };
+        // SAFETY: `kp` was made by `module_param_array!` (function safety requirement).
+        let param = unsafe { param_of::<Self>(kp) };
         // SAFETY: The parameter lock is held (function safety requirement).
         let (value, scratch) = unsafe { (&mut *param.value.get(), &mut *param.scratch.get()) };
         *scratch = *value;
@@ -769,8 +779,8 @@ impl<T: Scalar, const N: usize> ArrayParam<T, N> {
         buffer: *mut c_char,
         kp: *const bindings::kernel_param,
     ) -> c_int {
-        // SAFETY: As in `ops_set`.
-        let param = unsafe { &*(*kp).__bindgen_anon_1.arg.cast::<Self>() };
+        // SAFETY: `kp` was made by this type's declaration macro (function safety requirement).
+        let param = unsafe { param_of::<Self>(kp) };
         let arr = Self::arr(param.value.get(), param.count.get());
         // SAFETY: `kp` is valid for reads (function safety requirement).
         let mut shadow = unsafe { *kp };
