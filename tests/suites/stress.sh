@@ -75,7 +75,7 @@ for i in $(seq "$rearms"); do
 	fi
 done
 expect_eq "stress: $rearms re-arms under traffic: every missing function refused" \
-	"$((rearms / 3 + (rearms % 3 >= 3 ? 1 : 0)))" "$refused"
+	"$(((rearms + 1) / 3))" "$refused"
 expect_eq "stress: ... exactly one kprobe registered" "1" "$(grep -c . /sys/kernel/debug/kprobes/list)"
 hits=$(cat $P/hits) missed=$(cat $P/missed)
 rmmod rust_tcpprobe
