@@ -12,6 +12,19 @@ pre_line() { echo "rust_tcpprobe: tcpprobe handler_pre executed, no_use_variable
 post_line() { echo "rust_tcpprobe: tcpprobe handler_post executed, no_use_variable is $1"; }
 planted_addr() { klog_since | sed -n 's/^rust_tcpprobe: Planted kprobe at \([0-9a-f]*\)$/\1/p'; }
 
+# expect_handler_lines WHAT VALUE SENDS: SENDS TCP sends log at least as many handler_pre and
+# handler_post lines with no_use_variable VALUE.
+expect_handler_lines() {
+	klog_mark
+	traffic --sends "$3"
+	if [ "$(count_lines "$(pre_line "$2")")" -ge "$3" ] &&
+		[ "$(count_lines "$(post_line "$2")")" -ge "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "$(klog_since)"
+	fi
+}
+
 # insmod, then TCP traffic: both handler lines, with no_use's default 0.
 klog_mark
 run_cmd insmod rust_tcpprobe.ko
@@ -52,13 +65,7 @@ expect_eq "tcpprobe: hits is read-only in sysfs" \
 
 # A sysfs write of no_use shows in the next hits, without reloading.
 echo 100 >$P/no_use
-klog_mark
-traffic --sends 2
-if [ "$(count_lines "$(pre_line 100)")" -ge 2 ] && [ "$(count_lines "$(post_line 100)")" -ge 2 ]; then
-	ok "tcpprobe: after echo 100 > no_use, the handlers log 100"
-else
-	not_ok "tcpprobe: after echo 100 > no_use, the handlers log 100" "$(klog_since)"
-fi
+expect_handler_lines "tcpprobe: after echo 100 > no_use, the handlers log 100" 100 2
 
 klog_mark
 run_cmd rmmod rust_tcpprobe
@@ -69,13 +76,7 @@ expect_eq "tcpprobe: no kprobe is left registered" "" "$(cat $KPROBES)"
 
 # Reload with no_use=9.
 insmod rust_tcpprobe.ko no_use=9
-klog_mark
-traffic --sends 2
-if [ "$(count_lines "$(pre_line 9)")" -ge 2 ] && [ "$(count_lines "$(post_line 9)")" -ge 2 ]; then
-	ok "tcpprobe: loaded with no_use=9, the handlers log 9"
-else
-	not_ok "tcpprobe: loaded with no_use=9, the handlers log 9" "$(klog_since)"
-fi
+expect_handler_lines "tcpprobe: loaded with no_use=9, the handlers log 9" 9 2
 
 # modinfo: the seed's two parm lines.
 parms=$(modinfo rust_tcpprobe.ko | grep '^parm:')
