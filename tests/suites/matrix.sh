@@ -4,7 +4,6 @@
 # loaded or registered that should not be. Where the kernel's own parsing accepts something odd
 # (a NUL ends a sysfs write, whitespace separates insmod arguments) the row says what C does.
 
-mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 LONG128=$(printf 'x%.0s' $(seq 128))
 LONG64=$(printf 'y%.0s' $(seq 64))
 NINE=1,2,3,4,5,6,7,8,9

@@ -8,7 +8,6 @@
 P=/sys/module/rust_tcpprobe/parameters
 cycles=${STRESS_CYCLES:-200}
 rearms=${STRESS_REARMS:-200}
-mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 
 # start_traffic SECONDS: a sender that runs without pause; its output goes to /tmp/traffic.out.
 start_traffic() {

@@ -3,7 +3,6 @@
 # bound, re-arming, and rmmod under traffic.
 
 P=/sys/module/rust_tcpprobe/parameters
-mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 KPROBES=/sys/kernel/debug/kprobes/list
 
 traffic() { tests/tcp-traffic "$@" >/dev/null; }
