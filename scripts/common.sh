@@ -33,6 +33,15 @@ ROOT_PACKAGES=(
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
+
+# prune_superseded KEEP: delete the cache entries built from an older definition of KEEP's
+# kind, that is, the siblings of KEEP named like it up to the definition's hash.
+prune_superseded() {
+	local keep=$1 stale
+	for stale in "${keep%-*}-"*; do
+		[ "$stale" = "$keep" ] || { log "removing the superseded $stale" && rm -rf "$stale"; }
+	done
+}
 die() {
 	printf 'error: %s\n' "$*" >&2
 	exit 1
