@@ -58,15 +58,21 @@ root_key() {
 }
 ROOT="$CACHE/roots/$KLINE-$(root_key)"
 
-# run_in_root CMD...: run CMD as root inside the toolchain root, in a private mount namespace
-# (so nothing stays mounted afterwards), with /dev, /proc, /sys, the repository and the
-# kernel cache visible at the same paths as on the host.
+# run_in_root [--bind FILE TARGET] CMD...: run CMD as root inside the toolchain root, in a
+# private mount namespace (so nothing stays mounted afterwards), with /dev, /proc, /sys, the
+# repository and the kernel cache visible at the same paths as on the host. --bind shows
+# FILE at TARGET (a path in the root) for this command only.
 run_in_root() {
 	[ -f "$ROOT/.complete" ] || die "toolchain root $ROOT is missing: run scripts/mkroot"
+	local bind_file="" bind_target=""
+	if [ "${1:-}" = --bind ]; then
+		bind_file=$2 bind_target=$3
+		shift 3
+	fi
 	mkdir -p "$CACHE/kernels"
 	unshare --mount --propagation private -- /bin/bash -euo pipefail -c '
-		root=$1 repo=$2 kernels=$3
-		shift 3
+		root=$1 repo=$2 kernels=$3 bind_file=$4 bind_target=$5
+		shift 5
 		mount --rbind /dev "$root/dev"
 		mount -t proc proc "$root/proc"
 		mount --rbind /sys "$root/sys"
@@ -75,10 +81,11 @@ run_in_root() {
 		mkdir -p "$root$repo" "$root$kernels"
 		mount --bind "$repo" "$root$repo"
 		mount --bind "$kernels" "$root$kernels"
+		[ -z "$bind_file" ] || mount --bind "$bind_file" "$root$bind_target"
 		exec chroot "$root" /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			LANG=C.UTF-8 "$@"
-	' run_in_root "$ROOT" "$REPO" "$CACHE/kernels" "$@"
+	' run_in_root "$ROOT" "$REPO" "$CACHE/kernels" "$bind_file" "$bind_target" "$@"
 }
 
 # The kernel's build folder, named after a hash of what defines it: the config fragments,
