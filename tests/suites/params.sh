@@ -123,6 +123,22 @@ run_cmd nobody cat $P/arg
 expect_eq "params: an unprivileged read of a 0600 parameter is denied" \
 	"1:cat: $P/arg: Permission denied" "$RC:$OUT"
 expect_eq "params: root reads the 0600 parameter" "11" "$(cat $P/arg)"
+# ... nor write any parameter of any module here, nor load or unload a module.
+insmod rust_tcpprobe.ko
+files=(/sys/module/rust_getargs/parameters/* /sys/module/rust_tcpprobe/parameters/*)
+run_cmd nobody bash -c 'for f; do (printf 1 >"$f") 2>/dev/null && echo "written: $f"; done; true' - \
+	"${files[@]}"
+expect_eq "params: an unprivileged write to each of the ${#files[@]} parameter files is denied" "" "$OUT"
+run_cmd nobody insmod rust_hello.ko
+expect_eq "params: an unprivileged insmod is denied" \
+	"1:insmod: ERROR: could not insert module rust_hello.ko: Operation not permitted" "$RC:$OUT"
+check_fails "params: ... and loads nothing" module_loaded rust_hello
+run_cmd nobody rmmod rust_tcpprobe
+expect_eq "params: an unprivileged rmmod is denied" \
+	"1:rmmod: ERROR: could not remove 'rust_tcpprobe': Operation not permitted
+rmmod: ERROR: could not remove module rust_tcpprobe: Operation not permitted" "$RC:$OUT"
+check "params: ... and the module stays loaded" module_loaded rust_tcpprobe
+rmmod rust_tcpprobe
 
 # Bad sysfs writes return the error and keep the old value.
 # sysfs_write FILE VALUE EXPECTED_ERROR
