@@ -22,7 +22,8 @@ writer() {
 		"symbol=$(printf 'x%.0s' $(seq 80))") writes=0 v
 	while [ ! -e /tmp/stop-writer ]; do
 		for v in "${values[@]}"; do
-			printf %s "${v#*=}" >"$P/${v%%=*}" 2>/dev/null
+			# (The braces: with the module unloaded the redirection itself fails.)
+			{ printf %s "${v#*=}" >"$P/${v%%=*}"; } 2>/dev/null
 			writes=$((writes + 1))
 		done
 	done
@@ -33,12 +34,14 @@ rm -f /tmp/stop-writer
 start_traffic 100000
 writer &
 writer_pid=$!
-loaded=0 hits=0 failed_loads=0
+loaded=0 hits=0 missed_sum=0 failed_loads=0
 for i in $(seq "$cycles"); do
+	[ $((i % 50)) = 0 ] && echo "# stress: cycle $i of $cycles"
 	if insmod rust_tcpprobe.ko log_every=1000 2>/dev/null; then
 		loaded=$((loaded + 1))
 		sleep 0.05
 		hits=$((hits + $(cat $P/hits 2>/dev/null || echo 0)))
+		missed_sum=$((missed_sum + $(cat $P/missed 2>/dev/null || echo 0)))
 		rmmod rust_tcpprobe || break
 	else
 		failed_loads=$((failed_loads + 1))
@@ -49,9 +52,11 @@ wait $writer_pid
 check "stress: $cycles load/unload cycles done, $loaded loaded ($failed_loads refused a bad symbol written meanwhile)" \
 	test "$((loaded + failed_loads))" = "$cycles"
 check_fails "stress: ... and the module is unloaded" test -e /sys/module/rust_tcpprobe
-check "stress: ... and TCP traffic still flows" kill -0 "$traffic_pid"
+check "stress: ... and the sender is still sending" kill -0 "$traffic_pid"
+run_cmd tests/tcp-traffic --sends 200 --seconds 120
+expect_eq "stress: ... and a new connection sends 200 messages" "sends=200" "${OUT%% *}"
 expect_eq "stress: ... and no kprobe is left registered" "" "$(cat /sys/kernel/debug/kprobes/list)"
-echo "# stress: $cycles cycles ($loaded loaded), $(cat /tmp/writes) parameter writes, $hits probe hits"
+echo "# stress: $cycles cycles ($loaded loaded), $(cat /tmp/writes) parameter writes, $hits probe hits, $missed_sum missed"
 
 # A fresh load has every parameter at its default.
 insmod rust_tcpprobe.ko
@@ -78,7 +83,8 @@ expect_eq "stress: $rearms re-arms under traffic: every missing function refused
 expect_eq "stress: ... exactly one kprobe registered" "1" "$(grep -c . /sys/kernel/debug/kprobes/list)"
 hits=$(cat $P/hits) missed=$(cat $P/missed)
 rmmod rust_tcpprobe
-kill "$traffic_pid" 2>/dev/null
-wait "$traffic_pid" 2>/dev/null
+kill -TERM "$traffic_pid"
+wait "$traffic_pid"
 echo "# stress: $moved re-arms, $refused refused, $hits probe hits, $missed missed hits"
+echo "# stress: the sender, all along: $(cat /tmp/traffic.out)"
 expect_eq "stress: ... and after rmmod no kprobe is left" "" "$(cat /sys/kernel/debug/kprobes/list)"
