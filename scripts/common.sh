@@ -23,7 +23,7 @@ esac
 # The packages of the toolchain root: the kernel's Rust toolchain, the kernel's build
 # dependencies, the kernel source, and the guest userland (kmod, util-linux, iproute2,
 # python3 for the TCP tests, busybox) with the VM runner (virtme-ng, QEMU, and udev, which
-# virtme-ng's guest init needs to name the virtio-serial ports that carry the exit status).
+# virtme-ng's own init needs to name the virtio-serial ports; vm-run's VM_INIT=virtme uses it).
 ROOT_PACKAGES=(
 	rustc rust-src rustfmt rust-clippy bindgen clang lld llvm libclang-dev
 	make bc flex bison libelf-dev libssl-dev dwarves cpio xz-utils
@@ -102,4 +102,27 @@ kernel_dir() {
 		} | sha256sum | cut -c1-12
 	)
 	echo "$CACHE/kernels/$KLINE-$KFLAVOUR-$key"
+}
+
+# kvm_works KDIR: whether the VM can use KVM. /dev/kvm can exist while nested KVM hangs: boot
+# KDIR's kernel once with KVM up to the point where it panics for lack of an init; if that
+# does not finish within seconds, KVM is not usable. The verdict is kept for this host boot.
+kvm_works() {
+	[ -w /dev/kvm ] || return 1
+	local kdir=$1 verdict="$CACHE/kvm-verdict" boot
+	boot=$(cat /proc/sys/kernel/random/boot_id)
+	if [ -f "$verdict" ] && [ "$(head -n 1 "$verdict")" = "$boot" ]; then
+		[ "$(tail -n 1 "$verdict")" = yes ]
+		return
+	fi
+	log "checking whether KVM works here (at most 20 s)"
+	local answer=no
+	if run_in_root timeout -s KILL 20 qemu-system-x86_64 -accel kvm -cpu host -m 256 \
+		-nographic -no-reboot -kernel "$kdir/arch/x86/boot/bzImage" \
+		-append "console=ttyS0 panic=-1 init=/nonexistent" 2>&1 |
+		grep -q "Kernel panic"; then
+		answer=yes
+	fi
+	printf '%s\n%s\n' "$boot" "$answer" >"$verdict"
+	[ "$answer" = yes ]
 }
