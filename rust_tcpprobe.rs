@@ -49,7 +49,10 @@ module_parm_desc!(
 );
 
 module_param!(hits: ullong, 0o444);
-module_parm_desc!(hits, "how many times the probe was hit (read-only)");
+module_parm_desc!(
+    hits,
+    "how many times the probe was hit (read-only; counts on from a value given at load, wrapping)"
+);
 module_param!(missed: ullong, 0o444);
 module_parm_desc!(
     missed,
@@ -57,24 +60,30 @@ module_parm_desc!(
 );
 
 /// The probe's handlers.
+///
+/// They count for themselves which hits to log: `hits` may start anywhere (`insmod` can set
+/// it, as in C) and wraps around at `u64::MAX`, so it cannot say which hit is the first.
 struct Tcpprobe {
-    /// Post-handler calls, to log one in `log_every` of them too.
+    /// Pre-handler calls since the probe was planted.
+    pres: AtomicU64,
+    /// Post-handler calls since the probe was planted.
     posts: AtomicU64,
 }
 
-/// Whether the `n`th hit (counted from 1) is logged.
+/// Whether the hit that a handler counted as `n`, from 0, is logged: one hit in `log_every`,
+/// the first one included. Wraps around (after 2^64 hits) rather than overflow.
 fn should_log(n: u64) -> bool {
     match log_every.get() {
         0 => false,
-        every => (n - 1) % u64::from(every) == 0,
+        every => n % u64::from(every) == 0,
     }
 }
 
 impl KprobeHandler for Tcpprobe {
     fn pre_handler(&self, probe: &Probe) {
-        let n = hits.add(1);
+        hits.add(1);
         missed.set(probe.nmissed());
-        if should_log(n) {
+        if should_log(self.pres.fetch_add(1, Relaxed)) {
             pr_info!(
                 "tcpprobe handler_pre executed, no_use_variable is {}\n",
                 no_use_variable.get()
@@ -83,7 +92,7 @@ impl KprobeHandler for Tcpprobe {
     }
 
     fn post_handler(&self, _probe: &Probe) {
-        if should_log(self.posts.fetch_add(1, Relaxed) + 1) {
+        if should_log(self.posts.fetch_add(1, Relaxed)) {
             pr_info!(
                 "tcpprobe handler_post executed, no_use_variable is {}\n",
                 no_use_variable.get()
@@ -106,6 +115,7 @@ static PROBE: ParamLocked<State> = ParamLocked::new(State::Loading);
 /// Plants a probe on `function`, logging as the seed does.
 fn plant(function: &CStr) -> Result<Kprobe<Tcpprobe>> {
     let handler = Tcpprobe {
+        pres: AtomicU64::new(0),
         posts: AtomicU64::new(0),
     };
     match Kprobe::register(function, handler) {
