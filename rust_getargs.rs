@@ -56,6 +56,11 @@ module_param!(ullongparam: ullong, 0o644);
 module_param!(hexparam: hexint = 0xff, 0o644);
 module_param!(boolparam: bool, 0o644);
 module_param!(invboolparam: invbool, 0o644);
+module_param!(charpparam: charp, 0o644);
+module_parm_desc!(
+    charpparam,
+    "a writable charp: (null) until set, and again if a write fails for lack of memory"
+);
 module_param!(hidden: int = 7, 0);
 module_parm_desc!(hidden, "not in sysfs");
 
@@ -63,17 +68,42 @@ module_parm_desc!(hidden, "not in sysfs");
 module_param!(reader_loops: uint, 0o444);
 module_parm_desc!(
     reader_loops,
-    "at load, read filepath and array this many times while they may be rewritten"
+    "at load, read filepath and array this many times while they may be rewritten (at most 10000000)"
 );
 
+/// The most `reader_loops` allowed: a few seconds of reading. Beyond it, init would keep
+/// `insmod` busy for hours (the type allows 2^32 - 1), so it refuses to load instead.
+const MAX_READER_LOOPS: u32 = 10_000_000;
+
+/// Logs `=> <label>\t= <value>` for a string parameter. Its bytes are whatever root wrote:
+/// what is not UTF-8 is logged as `\xNN` escapes.
+fn print_string(label: &str, value: &CStr) {
+    if let Ok(text) = value.to_str() {
+        pr_info!("=> {label}\t= {text}\n");
+        return;
+    }
+    pr_info!("=> {label}\t= ");
+    for chunk in value.to_bytes().utf8_chunks() {
+        pr_cont!("{}", chunk.valid());
+        for byte in chunk.invalid() {
+            pr_cont!("\\x{byte:02x}");
+        }
+    }
+    pr_cont!("\n");
+}
+
 /// Logs every value, as the C module's init does.
-fn print_args() -> Result {
+fn print_args() {
     pr_info!("=> intparam\t= {}\n", intparam.get());
     pr_info!("=> intparam2\t= {}\n", intparam2.get());
     if let Some(name) = file.lock().get() {
-        pr_info!("=> file\t= {}\n", name.to_str()?);
+        print_string("file", name);
     }
-    pr_info!("=> file2\t= {}\n", file2.lock().to_str()?);
+    print_string("file2", &file2.lock());
+    match charpparam.lock().get() {
+        Some(value) => print_string("charpparam", value),
+        None => pr_info!("=> charpparam\t= (null)\n"),
+    }
 
     let values = array.lock();
     pr_info!("=> array\t= [");
@@ -109,14 +139,19 @@ fn print_args() -> Result {
         invboolparam.get(),
         hidden.get()
     );
-    Ok(())
 }
 
 /// Reads `filepath` and `array` `reader_loops` times, each under the parameter lock, while a
 /// test rewrites them through sysfs with values of a known shape: a string of one repeated
 /// character, an array whose given elements all equal their count (`3,3,3`, `5,5,5,5,5`).
 /// A value of another shape was never written: it is counted as torn.
+///
+/// A signal (Ctrl-C on `insmod`) stops it, and init fails with `-EINTR`.
 fn reader_check(loops: u32) -> Result {
+    if loops > MAX_READER_LOOPS {
+        pr_err!("reader_loops={loops} is over the limit of {MAX_READER_LOOPS}\n");
+        return Err(EINVAL);
+    }
     let (mut torn, mut changes) = (0u32, 0u32);
     let (mut last_len, mut last_count) = (usize::MAX, usize::MAX);
     for _ in 0..loops {
@@ -140,6 +175,10 @@ fn reader_check(loops: u32) -> Result {
             (last_len, last_count) = (len, count);
         }
         kernel::task::might_sleep();
+        if kernel::current!().signal_pending() {
+            pr_err!("reader: interrupted by a signal\n");
+            return Err(EINTR);
+        }
     }
     pr_info!("reader: {loops} reads, {changes} changes seen, {torn} torn\n");
     Ok(())
@@ -150,7 +189,7 @@ struct RustGetargs;
 impl kernel::Module for RustGetargs {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         pr_info!("init\n");
-        print_args()?;
+        print_args();
         if reader_loops.get() > 0 {
             reader_check(reader_loops.get())?;
         }
@@ -161,9 +200,6 @@ impl kernel::Module for RustGetargs {
 impl Drop for RustGetargs {
     fn drop(&mut self) {
         pr_info!("exit\n");
-        // Only a value that is not UTF-8 can fail, and a teardown cannot fail: say so.
-        if print_args().is_err() {
-            pr_warn!("a string parameter is not UTF-8\n");
-        }
+        print_args();
     }
 }

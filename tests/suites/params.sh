@@ -62,7 +62,8 @@ for line in "intparam:an int (int)" "file:a file name (charp)" \
 	"hidden:not in sysfs (int)" "byteparam: (byte)" "shortparam: (short)" \
 	"ushortparam: (ushort)" "uintparam: (uint)" "longparam: (long)" "ulongparam: (ulong)" \
 	"ullongparam: (ullong)" "hexparam: (hexint)" "boolparam: (bool)" \
-	"invboolparam: (invbool)"; do
+	"invboolparam: (invbool)" \
+	"charpparam:a writable charp: (null) until set, and again if a write fails for lack of memory (charp)"; do
 	if grep -qxF -- "$line" <<<"$parms"; then
 		ok "params: modinfo parm: $line"
 	else
@@ -75,7 +76,7 @@ insmod rust_getargs.ko intparam=-5 fish=1,2,3 hexparam=17 boolparam invboolparam
 	longparam=-9000000000 ullongparam=18446744073709551615 filepath=/tmp/x
 modes=$(cd "$P" && stat -c '%a %n' -- * | sort -k2 | tr '\n' ' ')
 expect_eq "params: sysfs files and modes" "600 arg 644 array 644 boolparam 644 byteparam \
-444 file 644 filepath 644 fish 644 hexparam 644 intparam 644 invboolparam 644 longparam \
+644 charpparam 444 file 644 filepath 644 fish 644 hexparam 644 intparam 644 invboolparam 644 longparam \
 444 reader_loops 644 shortparam 644 uintparam 644 ullongparam 644 ulongparam 644 ushortparam " "$modes"
 check_fails "params: permission 0 gives no sysfs file" test -e "$P/hidden"
 expect_eq "params: sysfs int" "-5" "$(cat $P/intparam)"
@@ -101,8 +102,13 @@ echo /with/newline >$P/filepath
 expect_eq "params: a string written with echo keeps its newline, as in C" \
 	"$(printf '/with/newline\n\n.')" "$(cat $P/filepath; echo .)"
 echo -n /new/path >$P/filepath
+expect_eq "params: a writable charp reads (null) until set" "(null)" "$(cat $P/charpparam)"
+echo -n "a charp" >$P/charpparam
+expect_eq "params: sysfs write then read, charp" "a charp" "$(cat $P/charpparam)"
 klog_mark
 rmmod rust_getargs
+expect_klog "params: the module reads the charp written through sysfs" \
+	"rust_getargs: => charpparam${TAB}= a charp"
 expect_klog "params: the module reads the int written through sysfs" \
 	"rust_getargs: => intparam${TAB}= 77"
 expect_klog "params: the module reads the string written through sysfs" \
