@@ -12,7 +12,7 @@
 //! the flags of the kernel tree the module is built against, so `struct kprobe` here is always
 //! that kernel's. (`kernel::bindings` has no kprobe API.)
 
-use core::ptr;
+use core::ptr::{self, NonNull};
 use kernel::ffi::{c_int, c_ulong, c_void};
 use kernel::prelude::*;
 use kernel::types::Opaque;
@@ -107,8 +107,16 @@ struct Registration<H> {
 }
 
 /// A registered kprobe; dropping it unregisters it.
+///
+/// # Invariants
+///
+/// `registration` comes from [`KBox::into_raw`] in [`Kprobe::register`] and is owned by this
+/// value: the allocation is neither moved nor freed before `drop`. Its `probe` is registered
+/// with kprobes until `drop` unregisters it, and the `struct kprobe *` kprobes holds (and
+/// hands to the handlers) was derived from `registration`, a pointer to the whole allocation,
+/// so the handlers may reach all of it.
 pub(crate) struct Kprobe<H: KprobeHandler> {
-    registration: Pin<KBox<Registration<H>>>,
+    registration: NonNull<Registration<H>>,
 }
 
 // SAFETY: A kprobe may be unregistered from any task, and the handler is `Send`.
@@ -131,36 +139,60 @@ impl<H: KprobeHandler> Kprobe<H> {
             post_handler: Some(post_handler::<H>),
             ..Default::default()
         };
-        let registration = KBox::pin(
+        let registration = KBox::into_raw(KBox::new(
             Registration {
                 probe: Probe(Opaque::new(kprobe)),
                 symbol: name,
                 handler,
             },
             GFP_KERNEL,
-        )?;
-        // SAFETY: The `struct kprobe` is initialised, pinned in its allocation, and stays
-        // there until `drop` has unregistered it; its `symbol_name` points to `symbol`, which
-        // lives as long.
-        let ret = unsafe { bindings::register_kprobe(registration.probe.0.get()) };
+        )?);
+        // SAFETY: `registration` is a valid allocation, of which this is the first field.
+        let ret = unsafe { bindings::register_kprobe(Self::raw_probe(registration)) };
         if ret < 0 {
+            // SAFETY: `registration` comes from `KBox::into_raw` above, and kprobes did not
+            // keep it: `register_kprobe` failed.
+            drop(unsafe { KBox::from_raw(registration) });
             return Err(Error::from_errno(ret));
         }
-        Ok(Self { registration })
+        // INVARIANT: The probe is registered, through a pointer derived from `registration`,
+        // which comes from `KBox::into_raw` and is not null.
+        Ok(Self {
+            // SAFETY: `KBox::into_raw` never returns null.
+            registration: unsafe { NonNull::new_unchecked(registration) },
+        })
+    }
+
+    /// The `struct kprobe *` of `registration`, derived from the pointer to the whole
+    /// allocation (which a reference to the `probe` field would not be).
+    ///
+    /// # Safety
+    ///
+    /// `registration` points to a valid `Registration<H>`.
+    unsafe fn raw_probe(registration: *mut Registration<H>) -> *mut bindings::kprobe {
+        // SAFETY: By the function's safety requirement, the place is valid; no reference is
+        // made. `Probe` and `Opaque` are transparent over `struct kprobe`.
+        unsafe { &raw mut (*registration).probe }.cast()
     }
 
     /// The probe, for its address and missed-hit count.
     pub(crate) fn probe(&self) -> &Probe {
-        &self.registration.probe
+        // SAFETY: The allocation lives as long as `self` (type invariant); `Probe` is an
+        // `Opaque`, so kprobes may write to it meanwhile.
+        unsafe { &(*self.registration.as_ptr()).probe }
     }
 }
 
 impl<H: KprobeHandler> Drop for Kprobe<H> {
     fn drop(&mut self) {
-        // SAFETY: The probe was registered by `register` and not unregistered since.
-        // `unregister_kprobe` returns once no handler runs any more, so the allocation may
-        // then be freed.
-        unsafe { bindings::unregister_kprobe(self.registration.probe.0.get()) };
+        let registration = self.registration.as_ptr();
+        // SAFETY: The probe was registered by `register` through this pointer and not
+        // unregistered since (type invariant). `unregister_kprobe` returns once no handler
+        // runs any more.
+        unsafe { bindings::unregister_kprobe(Self::raw_probe(registration)) };
+        // SAFETY: The allocation comes from `KBox::into_raw` (type invariant) and kprobes no
+        // longer uses it.
+        drop(unsafe { KBox::from_raw(registration) });
     }
 }
 
@@ -173,8 +205,9 @@ unsafe extern "C" fn pre_handler<H: KprobeHandler>(
     p: *mut bindings::kprobe,
     _regs: *mut bindings::pt_regs,
 ) -> c_int {
-    // SAFETY: `p` is the first field of a live, pinned `Registration<H>` (`#[repr(C)]`; `Probe`
-    // and `Opaque` are transparent): kprobes calls handlers only while the probe is registered.
+    // SAFETY: `p` was derived from the pointer to a live `Registration<H>` whose first field
+    // it is (`#[repr(C)]`; `Probe` and `Opaque` are transparent), and kprobes calls handlers
+    // only while the probe is registered (`Kprobe`'s invariants).
     let registration = unsafe { &*p.cast::<Registration<H>>() };
     registration.handler.pre_handler(&registration.probe);
     // Let kprobes single-step the probed instruction, as the seed's handler does.

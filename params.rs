@@ -149,7 +149,16 @@ unsafe fn param_of<P>(kp: *const bindings::kernel_param) -> &'static P {
 
 /// A scalar type of `moduleparam.h`: its value type, its atomic storage and its C parser and
 /// formatter. Implemented by the marker types in [`types`].
-pub(crate) trait Scalar: 'static {
+///
+/// # Safety
+///
+/// The C functions must match the Rust types: `c_set` writes exactly one `Self::Value` through
+/// `kp->arg` and nothing else, `c_get` reads exactly one `Self::Value` through it, and
+/// `c_ops()` is the `kernel_param_ops` of that same C type, whose `set` and `get` do the same.
+/// [`ScalarParam`] hands them a `kp->arg` that points to a single `Self::Value`, and
+/// [`ArrayParam`] an array of `Self::Value` with `elemsize` `size_of::<Self::Value>()`: a
+/// mismatch (say `param_set_ullong` for a `u32`) writes past the end of the value.
+pub(crate) unsafe trait Scalar: 'static {
     /// The C variable's type.
     type Value: Copy + 'static;
     /// The atomic type the value lives in.
@@ -197,7 +206,9 @@ pub(crate) mod types {
             $(#[$doc])*
             pub(crate) struct $name;
 
-            impl Scalar for $name {
+            // SAFETY: Each line below pairs a Rust type with the C functions and ops of the
+            // `moduleparam.h` type of the same size and representation.
+            unsafe impl Scalar for $name {
                 type Value = $value;
                 type Atomic = $atomic;
                 const ZERO: $value = $zero;
@@ -264,6 +275,14 @@ pub(crate) mod types {
 ///
 /// It gives access to what the lock protects without taking it again: [`StringParam::read`]
 /// and [`ParamLocked::get_mut`]. Taking the lock again while holding it deadlocks.
+///
+/// # Invariants
+///
+/// While a `ParamsLocked` exists, the current thread holds this module's parameter lock. If
+/// `owned`, this value took it (in [`lock`]) and releases it when dropped; otherwise the
+/// kernel holds it for the duration of the call that made this value. It is `!Send`: a mutex
+/// is released by the thread that took it.
+#[must_use = "the parameter lock is released at once if the proof is not kept"]
 pub(crate) struct ParamsLocked {
     /// Whether dropping this releases the lock (false when the kernel holds it for us).
     owned: bool,
@@ -272,9 +291,11 @@ pub(crate) struct ParamsLocked {
 
 /// Takes this module's parameter lock, which sysfs reads and writes of its parameters take
 /// too. Sleeps: process context only.
+#[must_use = "the parameter lock is released at once if the proof is not kept"]
 pub(crate) fn lock() -> ParamsLocked {
     // SAFETY: `this_module()` is this module's `struct module`, valid while its code runs.
     unsafe { bindings::kernel_param_lock(this_module()) };
+    // INVARIANT: The lock was just taken by this thread, and the value releases it.
     ParamsLocked {
         owned: true,
         _not_send: PhantomData,
@@ -286,6 +307,7 @@ impl ParamsLocked {
     ///
     /// The caller holds this module's parameter lock for as long as the result lives.
     unsafe fn assume_held() -> Self {
+        // INVARIANT: The caller holds the lock for the value's lifetime.
         Self {
             owned: false,
             _not_send: PhantomData,
@@ -304,6 +326,11 @@ impl Drop for ParamsLocked {
 
 /// Module state that only code holding the parameter lock may touch, such as what an
 /// `on_set` check acts on (a registered probe, say), shared with `init` and `drop`.
+///
+/// # Invariants
+///
+/// `value` is only accessed through [`ParamLocked::get_mut`], that is, by a thread that holds
+/// the module's parameter lock and lends its [`ParamsLocked`] exclusively for the access.
 pub(crate) struct ParamLocked<T> {
     value: UnsafeCell<T>,
 }
@@ -331,6 +358,7 @@ impl<T> ParamLocked<T> {
 
 /// A value borrowed from a parameter while the module's parameter lock is held: sysfs writes
 /// to the parameter wait until the guard is dropped.
+#[must_use = "the parameter lock is released at once if the guard is not kept"]
 pub(crate) struct ParamGuard<'a, T: ?Sized> {
     value: &'a T,
     _lock: ParamsLocked,
@@ -547,16 +575,20 @@ impl<const N: usize> StringParam<N> {
         if ret != 0 {
             return ret;
         }
-        // SAFETY: The parameter lock is held (see above).
-        let (scratch, value) = unsafe { (&*param.scratch.get(), &mut *param.value.get()) };
+        // SAFETY: The parameter lock is held (see above), and nothing writes the scratch
+        // buffer but this function.
+        let scratch = unsafe { &*param.scratch.get() };
         if let Some(on_set) = param.on_set {
             // SAFETY: The kernel holds the parameter lock during this call.
             let mut locked = unsafe { ParamsLocked::assume_held() };
+            // The hook may read this parameter's current value (with `read`): no reference to
+            // it is taken before the hook has returned.
             if let Err(e) = on_set(Self::as_cstr(scratch), &mut locked) {
                 return e.to_errno();
             }
         }
-        *value = *scratch;
+        // SAFETY: The parameter lock is held, and the hook's borrows of the value have ended.
+        unsafe { *param.value.get() = *scratch };
         0
     }
 
@@ -633,6 +665,7 @@ impl CharpParam {
 }
 
 /// The value of a `charp` parameter, borrowed with the parameter lock held.
+#[must_use = "the parameter lock is released at once if the guard is not kept"]
 pub(crate) struct CharpGuard<'a> {
     value: Option<&'a CStr>,
     _lock: ParamsLocked,
@@ -663,6 +696,7 @@ unsafe impl<T: Scalar, const N: usize> Sync for ArrayParam<T, N> {}
 
 /// The elements of an array parameter, borrowed with the parameter lock held; derefs to the
 /// elements given (as many as the count), as the sysfs file shows them.
+#[must_use = "the parameter lock is released at once if the guard is not kept"]
 pub(crate) struct ArrayGuard<'a, T: Scalar, const N: usize> {
     all: &'a [T::Value; N],
     count: usize,
