@@ -186,10 +186,29 @@ impl<H: KprobeHandler> Kprobe<H> {
 impl<H: KprobeHandler> Drop for Kprobe<H> {
     fn drop(&mut self) {
         let registration = self.registration.as_ptr();
+        // SAFETY: `registration` is valid (type invariant).
+        let probe = unsafe { Self::raw_probe(registration) };
         // SAFETY: The probe was registered by `register` through this pointer and not
         // unregistered since (type invariant). `unregister_kprobe` returns once no handler
         // runs any more.
-        unsafe { bindings::unregister_kprobe(Self::raw_probe(registration)) };
+        unsafe { bindings::unregister_kprobe(probe) };
+        // `unregister_kprobe` cannot report a failure, but it clears `addr` when it failed,
+        // which kprobes on ftrace do when they cannot disarm the probe for lack of memory (the
+        // kernel then warns "Failed to disarm kprobe-ftrace"). The probe then stays in kprobes'
+        // table, inert (no handler is found for a probe without address), and kprobes keeps
+        // pointing into its allocation: leave that allocation to kprobes rather than free it
+        // under them. (Unregistering again would unbalance kprobes' count of armed probes.)
+        // SAFETY: `probe` is valid; kprobes no longer changes it (its mutex is released).
+        if unsafe { (*probe).addr }.is_null() {
+            pr_err!("unregister_kprobe failed: the inert probe is left to kprobes\n");
+            // Left on purpose: not a leak for kmemleak to report (it still scans it).
+            #[cfg(CONFIG_DEBUG_KMEMLEAK)]
+            // SAFETY: `registration` is a live allocation of the slab allocator.
+            unsafe {
+                bindings::kmemleak_not_leak(registration.cast())
+            };
+            return;
+        }
         // SAFETY: The allocation comes from `KBox::into_raw` (type invariant) and kprobes no
         // longer uses it.
         drop(unsafe { KBox::from_raw(registration) });
