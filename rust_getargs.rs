@@ -57,10 +57,7 @@ module_param!(hexparam: hexint = 0xff, 0o644);
 module_param!(boolparam: bool, 0o644);
 module_param!(invboolparam: invbool, 0o644);
 module_param!(charpparam: charp, 0o644);
-module_parm_desc!(
-    charpparam,
-    "a writable charp: (null) until set, and again if a write fails for lack of memory"
-);
+module_parm_desc!(charpparam, "a writable charp, (null) until set");
 module_param!(hidden: int = 7, 0);
 module_parm_desc!(hidden, "not in sysfs");
 

@@ -63,7 +63,7 @@ for line in "intparam:an int (int)" "file:a file name (charp)" \
 	"ushortparam: (ushort)" "uintparam: (uint)" "longparam: (long)" "ulongparam: (ulong)" \
 	"ullongparam: (ullong)" "hexparam: (hexint)" "boolparam: (bool)" \
 	"invboolparam: (invbool)" \
-	"charpparam:a writable charp: (null) until set, and again if a write fails for lack of memory (charp)"; do
+	"charpparam:a writable charp, (null) until set (charp)"; do
 	if grep -qxF -- "$line" <<<"$parms"; then
 		ok "params: modinfo parm: $line"
 	else
