@@ -29,6 +29,7 @@ getargs_load "no parameters" "rust_getargs: init
 rust_getargs: => intparam${TAB}= 0
 rust_getargs: => intparam2${TAB}= 0
 rust_getargs: => file2${TAB}= 
+rust_getargs: => charpparam${TAB}= (null)
 rust_getargs: => array${TAB}= [ 0 0 0 0 0 0 0 0]"
 if klog_since | grep -q '=> file'$'\t''= '; then
 	not_ok "params: no parameters: no 'file' line while file is NULL" "$(klog_since)"
