@@ -10,7 +10,7 @@
 # failing only where they may not sleep (a failed vmalloc prints a warning with a stack trace,
 # which the report scan would take for a bug). verbose 0: an injected fault prints nothing.
 # FAULTS_STRIDE=S FAULTS_LAST=L: try every Sth fault point, plus all of the last L (where a
-# module's own init runs); the default, 1 and 0, tries every one (tests/run sets a CI size).
+# module's own init runs); the default, 1 and 0, tries every one.
 
 FI=/sys/kernel/debug/failslab
 if [ ! -w /proc/self/fail-nth ] || [ ! -d $FI ]; then
