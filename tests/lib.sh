@@ -73,5 +73,30 @@ expect_klog() {
 	fi
 }
 
+# count_lines LINE: how many times the kernel log since the mark has exactly this line.
+count_lines() { klog_since | grep -cxF -- "$1" || true; }
+
+# traffic ARG...: real TCP traffic over loopback (tests/tcp-traffic), quietly.
+traffic() { tests/tcp-traffic "$@" >/dev/null; }
+# start_traffic SECONDS: a sender that runs without pause, in the background ($traffic_pid);
+# its output goes to /tmp/traffic.out.
+start_traffic() {
+	tests/tcp-traffic --sends 1000000000 --seconds "$1" >/tmp/traffic.out 2>&1 &
+	traffic_pid=$!
+}
+# stop_traffic: stop that sender.
+stop_traffic() {
+	kill -TERM "$traffic_pid"
+	wait "$traffic_pid"
+}
+
+# The lines rust_tcpprobe's handlers log, with no_use_variable VALUE.
+pre_line() { echo "rust_tcpprobe: tcpprobe handler_pre executed, no_use_variable is $1"; }
+post_line() { echo "rust_tcpprobe: tcpprobe handler_post executed, no_use_variable is $1"; }
+
+# live_kprobes: the registered kprobes, but the inert ones that kprobes keeps without an
+# address when it could not disarm them (see kprobe.rs's Drop; only fault injection does it).
+live_kprobes() { grep -v '^0000000000000000 ' /sys/kernel/debug/kprobes/list || true; }
+
 # module_loaded NAME: lsmod lists it.
 module_loaded() { lsmod | awk -v m="$1" '$1 == m { found = 1 } END { exit !found }'; }

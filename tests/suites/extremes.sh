@@ -151,15 +151,13 @@ expect_insmod "extremes: rust_initfail err=0 loads" rust_initfail.ko err=0
 check "extremes: ... and unloads" rmmod rust_initfail
 
 # rust_tcpprobe: each parameter at its extremes at load, then TCP traffic and an unload.
-sends() { tests/tcp-traffic --sends "$1" >/dev/null; }
-pre() { klog_sincecount "rust_tcpprobe: tcpprobe handler_pre executed, no_use_variable is $1"; }
-post() { klog_sincecount "rust_tcpprobe: tcpprobe handler_post executed, no_use_variable is $1"; }
-klog_sincecount() { klog_since | grep -cxF -- "$1" || true; }
+pre() { count_lines "$(pre_line "$1")"; }
+post() { count_lines "$(post_line "$1")"; }
 for value in 18446744073709551615 18446744073709551614 0; do
 	expect_insmod "extremes: insmod rust_tcpprobe hits=$value missed=$value" \
 		rust_tcpprobe.ko hits=$value missed=$value
 	klog_mark
-	sends 3
+	traffic --sends 3
 	n=$(pre 0)
 	want=$(python3 -c "print(($value + $n) % 2**64)")
 	expect_sysfs $T "extremes: hits=$value counts on, wrapping, over $n hits; missed is the probe's" \
@@ -169,7 +167,7 @@ done
 for value in -2147483648 2147483647 2147483646; do
 	expect_insmod "extremes: insmod rust_tcpprobe no_use=$value" rust_tcpprobe.ko no_use=$value
 	klog_mark
-	sends 2
+	traffic --sends 2
 	[ "$(pre "$value")" -ge 2 ] && [ "$(post "$value")" -ge 2 ] && result=yes || result=no
 	expect_eq "extremes: no_use=$value: every hit logs both lines with it" yes "$result"
 	check "extremes: rust_tcpprobe no_use=$value unloads" rmmod rust_tcpprobe
@@ -177,7 +175,7 @@ done
 for value in 4294967295 4294967294 0; do
 	expect_insmod "extremes: insmod rust_tcpprobe log_every=$value" rust_tcpprobe.ko log_every=$value
 	klog_mark
-	sends 3
+	traffic --sends 3
 	want="1 1"
 	[ "$value" = 0 ] && want="0 0"
 	expect_eq "extremes: log_every=$value: hits log $want lines (the first hit only, or none)" \
@@ -195,17 +193,17 @@ expect_insmod "extremes: insmod rust_tcpprobe for the sysfs writes" rust_tcpprob
 wrong=()
 for value in -2147483648 2147483647 0 2147483646; do
 	echo -n "$value" >$T/no_use || wrong+=("no_use=$value: write failed")
-	sends 1
+	traffic --sends 1
 	[ "$(cat $T/no_use)" = "$value" ] || wrong+=("no_use=$value reads $(cat $T/no_use)")
 done
 for value in 4294967295 4294967294 1 0; do
 	echo -n "$value" >$T/log_every || wrong+=("log_every=$value: write failed")
-	sends 1
+	traffic --sends 1
 	[ "$(cat $T/log_every)" = "$value" ] || wrong+=("log_every=$value reads $(cat $T/log_every)")
 done
 klog_mark
 if echo -n "$(repeat s 63)" >$T/symbol 2>/dev/null; then wrong+=("a full missing symbol was accepted"); fi
-sends 1
+traffic --sends 1
 [ "$(cat $T/symbol)" = tcp_sendmsg_locked ] || wrong+=("symbol reads $(cat $T/symbol)")
 expect_eq "extremes: sysfs writes of no_use, log_every and a full symbol, each with traffic" "" \
 	"${wrong[*]}"

@@ -64,8 +64,7 @@ expect_eq "faults: no kprobe is left after the insmod sweeps" "" \
 insmod rust_getargs.ko charpparam=old filepath=/old array=1 fish=2
 insmod rust_tcpprobe.ko log_every=0
 klog_mark
-tests/tcp-traffic --sends 1000000000 --seconds 3600 >/dev/null &
-traffic=$!
+start_traffic 3600
 sweep "write filepath" --restore write $P/filepath /a/new/path
 sweep "write array" --restore write $P/array 1,2,3,4,5,6,7,8
 sweep "write fish" --restore write $P/fish 9,8,7
@@ -76,13 +75,12 @@ expect_eq "faults: the probe is still on tcp_sendmsg_locked, once" 1 \
 inert=$(klog_since | grep -c "rust_tcpprobe: unregister_kprobe failed: the inert probe is left to kprobes")
 echo "# faults: $inert old probes could not be disarmed by the kernel and are left inert"
 expect_eq "faults: ... and nowhere else (but $inert inert ones, without an address)" "" \
-	"$(grep -v ' tcp_sendmsg_locked+' /sys/kernel/debug/kprobes/list | grep -v '^0000000000000000 ')"
+	"$(live_kprobes | grep -v ' tcp_sendmsg_locked+')"
 hits=$(cat $T/hits)
 sleep 1
 [ "$(cat $T/hits)" -gt "$hits" ] && result=yes || result=no
 expect_eq "faults: the probe still counts hits of the traffic" yes "$result"
-kill $traffic
-wait $traffic 2>/dev/null
+stop_traffic
 
 # A charp whose write failed for lack of memory: this kernel's param_set_charp allocates the
 # new string before it frees the old one, so the old value stays; older ones (6.12) free first

@@ -7,8 +7,7 @@
 T=/sys/module/rust_tcpprobe/parameters
 insmod rust_getargs.ko
 insmod rust_tcpprobe.ko log_every=0
-tests/tcp-traffic --sends 1000000000 --seconds 3600 >/dev/null &
-traffic=$!
+start_traffic 3600
 seed_args=()
 [ -z "${FUZZ_SEED:-}" ] || seed_args=(--seed "$FUZZ_SEED")
 run_cmd tests/fuzz-params "${seed_args[@]}" --writes "${FUZZ_WRITES:-2000}" rust_getargs rust_tcpprobe
@@ -19,19 +18,18 @@ if [ "$RC" = 0 ]; then
 else
 	not_ok "fuzz: random writes (seed $seed; FUZZ_SEED=$seed replays them)" "status $RC" "$OUT"
 fi
-kill $traffic
-wait $traffic 2>/dev/null
+stop_traffic
 check "fuzz: rust_getargs and rust_tcpprobe unload after it" rmmod rust_getargs rust_tcpprobe
 # (But the inert ones that the faults suite, when it ran before, may have left: no address.)
 expect_eq "fuzz: no kprobe is left" "" \
-	"$(grep -v '^0000000000000000 ' /sys/kernel/debug/kprobes/list)"
+	"$(live_kprobes)"
 insmod rust_getargs.ko
 insmod rust_tcpprobe.ko
 expect_eq "fuzz: a fresh load has every default" \
 	"0 (null) 0x0000ff tcp_sendmsg_locked 0 1 0" \
 	"$(cat /sys/module/rust_getargs/parameters/{intparam,charpparam,hexparam} $T/{symbol,no_use,log_every,hits} | tr '\n' ' ' | sed 's/ $//')"
 echo 0 >$T/log_every
-tests/tcp-traffic --sends 10 >/dev/null
+traffic --sends 10
 [ "$(cat $T/hits)" -ge 10 ] && result=yes || result=no
 expect_eq "fuzz: ... and its probe counts new traffic" yes "$result"
 rmmod rust_getargs rust_tcpprobe

@@ -9,12 +9,6 @@ P=/sys/module/rust_tcpprobe/parameters
 cycles=${STRESS_CYCLES:-200}
 rearms=${STRESS_REARMS:-200}
 
-# start_traffic SECONDS: a sender that runs without pause; its output goes to /tmp/traffic.out.
-start_traffic() {
-	tests/tcp-traffic --sends 1000000000 --seconds "$1" >/tmp/traffic.out 2>&1 &
-	traffic_pid=$!
-}
-
 # The writer: every writable parameter, valid and invalid values, in a loop until stopped.
 writer() {
 	local values=(no_use=7 no_use=-1 no_use=abc no_use=99999999999 log_every=0 log_every=1000
@@ -83,8 +77,7 @@ expect_eq "stress: $rearms re-arms under traffic: every missing function refused
 expect_eq "stress: ... exactly one kprobe registered" "1" "$(grep -c . /sys/kernel/debug/kprobes/list)"
 hits=$(cat $P/hits) missed=$(cat $P/missed)
 rmmod rust_tcpprobe
-kill -TERM "$traffic_pid"
-wait "$traffic_pid"
+stop_traffic
 echo "# stress: $moved re-arms, $refused refused, $hits probe hits, $missed missed hits"
 echo "# stress: the sender, all along: $(cat /tmp/traffic.out)"
 expect_eq "stress: ... and after rmmod no kprobe is left" "" "$(cat /sys/kernel/debug/kprobes/list)"

@@ -5,10 +5,6 @@
 P=/sys/module/rust_tcpprobe/parameters
 KPROBES=/sys/kernel/debug/kprobes/list
 
-traffic() { tests/tcp-traffic "$@" >/dev/null; }
-count_lines() { klog_since | grep -cxF -- "$1" || true; }
-pre_line() { echo "rust_tcpprobe: tcpprobe handler_pre executed, no_use_variable is $1"; }
-post_line() { echo "rust_tcpprobe: tcpprobe handler_post executed, no_use_variable is $1"; }
 planted_addr() { klog_since | sed -n 's/^rust_tcpprobe: Planted kprobe at \([0-9a-f]*\)$/\1/p'; }
 
 # expect_handler_lines WHAT VALUE SENDS: SENDS TCP sends log at least as many handler_pre and
