@@ -3,19 +3,44 @@
 #
 # Everything built here lives in a cache outside the repository:
 #   RUST_KMOD_CACHE   the cache folder (default: ~/.cache/rust-kmod)
-#   KLINE             the kernel line to use: 7.2 (Debian sid, default) or 6.12 (Debian trixie)
+#   KLINE             the kernel line: 7.2 (default), 6.12 or 7.3 (see line_suites below)
 #   KFLAVOUR          the kernel configuration: base (default) or debug
+#   KCC               the kernel's C compiler: clang (default, LLVM=1) or gcc (as distributions
+#                     build theirs: GCC for C, rustc for Rust, modules built without LLVM=1)
+#   KARCH             the kernel's architecture: x86_64 (default) or arm64 (cross-built with
+#                     LLVM=1, run under qemu-system-aarch64)
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KLINE=${KLINE:-7.2}
 KFLAVOUR=${KFLAVOUR:-base}
+KCC=${KCC:-clang}
+KARCH=${KARCH:-x86_64}
 CACHE=${RUST_KMOD_CACHE:-$HOME/.cache/rust-kmod}
+MIRROR=http://deb.debian.org/debian
 
-case "$KLINE" in
-7.2) SUITE=sid ;;
-6.12) SUITE=trixie ;;
-*)
-	echo "error: unknown KLINE '$KLINE' (known: 7.2, 6.12)" >&2
+# line_suites: the Debian suites that carry linux-source-$KLINE with a Rust toolchain able to
+# build it, in order of preference. The root of a line is made from the first of them that
+# still carries the package (scripts/mkroot checks): suites move on, and sid drops a line when
+# a newer one arrives. "X-backports" means suite X with X-backports preferred.
+line_suites() {
+	case "$KLINE" in
+	6.12) echo trixie ;;
+	7.2) echo sid forky trixie-backports ;;
+	7.3) echo trixie-backports sid forky ;;
+	*)
+		echo "error: unknown KLINE '$KLINE' (known: 6.12, 7.2, 7.3)" >&2
+		return 2
+		;;
+	esac
+}
+SUITES=$(line_suites) || exit 2
+case "$KCC" in clang | gcc) ;; *)
+	echo "error: unknown KCC '$KCC' (known: clang, gcc)" >&2
+	exit 2
+	;;
+esac
+case "$KARCH" in x86_64 | arm64) ;; *)
+	echo "error: unknown KARCH '$KARCH' (known: x86_64, arm64)" >&2
 	exit 2
 	;;
 esac
@@ -25,10 +50,10 @@ esac
 # python3 for the TCP tests, busybox) with the VM runner (virtme-ng, QEMU, and udev, which
 # virtme-ng's own init needs to name the virtio-serial ports; vm-run's VM_INIT=virtme uses it).
 ROOT_PACKAGES=(
-	rustc rust-src rustfmt rust-clippy bindgen clang lld llvm libclang-dev
-	make bc flex bison libelf-dev libssl-dev dwarves cpio xz-utils
+	rustc rust-src rustfmt rust-clippy bindgen clang lld llvm libclang-dev gcc libc6-dev
+	make bc flex bison libelf-dev libssl-dev dwarves cpio xz-utils dkms
 	kmod util-linux iproute2 procps python3 busybox-static
-	qemu-system-x86 virtme-ng udev
+	qemu-system-x86 qemu-system-arm virtme-ng udev
 	"linux-source-$KLINE"
 )
 
@@ -47,16 +72,27 @@ die() {
 	exit 1
 }
 
-# The root's folder is named after a hash of what defines it, so that a change of suite,
-# package list or of this recipe makes a new root instead of reusing a stale one.
+# The root's folder is named after its line, suite and a hash of what defines it, so that a
+# change of suite, package list or of the recipe makes a new root instead of reusing a stale
+# one. The suite is the first of the line's whose root exists, else the first one (mkroot
+# then checks that it still carries the line, and else falls back to the next).
 root_key() {
 	{
-		echo "$SUITE"
+		echo "$1"
 		printf '%s\n' "${ROOT_PACKAGES[@]}"
 		sed -n '/^# root-recipe-begin/,/^# root-recipe-end/p' "$REPO/scripts/mkroot"
 	} | sha256sum | cut -c1-12
 }
-ROOT="$CACHE/roots/$KLINE-$(root_key)"
+root_for() { echo "$CACHE/roots/$KLINE-$1-$(root_key "$1")"; }
+SUITE=""
+for suite in $SUITES; do
+	if [ -f "$(root_for "$suite")/.complete" ]; then
+		SUITE=$suite
+		break
+	fi
+done
+SUITE=${SUITE:-${SUITES%% *}}
+ROOT=$(root_for "$SUITE")
 
 # run_in_root [--bind FILE TARGET] CMD...: run CMD as root inside the toolchain root, in a
 # private mount namespace (so nothing stays mounted afterwards), with /dev, /proc, /sys, the
@@ -88,20 +124,34 @@ run_in_root() {
 	' run_in_root "$ROOT" "$REPO" "$CACHE/kernels" "$bind_file" "$bind_target" "$@"
 }
 
-# The kernel's build folder, named after a hash of what defines it: the config fragments,
-# the kernel source and toolchain versions, and the build recipe.
+# The make variables that choose the kernel's compilers and architecture, for the kernel
+# and for the modules built against it: a GCC-built kernel's modules are built without
+# LLVM=1, as its users build them; arm64 is cross-built by clang (no cross GCC needed).
+KMAKE=()
+[ "$KCC" = clang ] && KMAKE+=(LLVM=1)
+if [ "$KARCH" = arm64 ]; then
+	[ "$KCC" = clang ] || die "KARCH=arm64 is cross-built with clang (KCC=clang): there is no cross GCC here"
+	KMAKE+=(ARCH=arm64)
+fi
+
+# The kernel's build folder, named after its row (line, arch, compiler, flavour; "prepared"
+# for a tree made only with modules_prepare, KTREE=prepared: enough to build modules, not to
+# boot) and a hash of what defines it: the config fragments, the kernel source and toolchain
+# versions, and the build recipe.
+KTREE=${KTREE:-full}
 kernel_dir() {
-	local key
+	local key tree=""
+	[ "$KTREE" = full ] || tree=-$KTREE
 	key=$(
 		{
-			echo "$KLINE $KFLAVOUR"
-			cat "$REPO/kconfig/base.config"
+			echo "$KLINE $KARCH $KCC $KFLAVOUR $KTREE"
+			cat "$REPO/kconfig/base.config" "$REPO/kconfig/$KARCH.config"
 			[ "$KFLAVOUR" = base ] || cat "$REPO/kconfig/$KFLAVOUR.config"
-			grep -E '^(linux-source-|rustc |rust-src |bindgen |clang |lld |llvm )' "$ROOT/.versions"
+			grep -E '^(linux-source-|rustc |rust-src |bindgen |clang |lld |llvm |gcc )' "$ROOT/.versions"
 			sed -n '/^# kernel-recipe-begin/,/^# kernel-recipe-end/p' "$REPO/scripts/mkkernel"
 		} | sha256sum | cut -c1-12
 	)
-	echo "$CACHE/kernels/$KLINE-$KFLAVOUR-$key"
+	echo "$CACHE/kernels/$KLINE-$KARCH-$KCC-$KFLAVOUR$tree-$key"
 }
 
 # kvm_works KDIR: whether the VM can use KVM. /dev/kvm can exist while nested KVM hangs: boot
