@@ -17,6 +17,8 @@ use kernel::ffi::{c_int, c_ulong, c_void};
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
+use crate::compat::{self, fmt};
+
 // Generated code: the allowances of the kernel's own `rust/bindings`, plus the lint groups
 // the kernel's build enables beyond `clippy::all`.
 #[allow(
@@ -83,13 +85,18 @@ impl Probe {
 /// `no_hash_pointers`, so that logs never reveal kernel addresses.
 pub(crate) struct HashedPtr(*const c_void);
 
-impl kernel::fmt::Display for HashedPtr {
-    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+impl fmt::Display for HashedPtr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut buf = [0u8; 32];
         // SAFETY: `buf` is writable for its length; the format is a C string whose one
         // conversion, `%p`, takes the pointer passed.
         let len = unsafe {
-            kernel::bindings::snprintf(buf.as_mut_ptr(), buf.len(), c"%p".as_char_ptr(), self.0)
+            kernel::bindings::snprintf(
+                buf.as_mut_ptr(),
+                buf.len(),
+                kernel::c_str!("%p").as_char_ptr(),
+                self.0,
+            )
         };
         let len = usize::try_from(len).unwrap_or(0).min(buf.len() - 1);
         f.write_str(core::str::from_utf8(&buf[..len]).unwrap_or("?"))
@@ -131,8 +138,9 @@ impl<H: KprobeHandler> Kprobe<H> {
     /// On error (`-ENOENT` for an unknown function, `-EINVAL` for one kprobes refuses, ...)
     /// nothing stays registered or allocated. Sleeps: process context only.
     pub(crate) fn register(symbol: &CStr, handler: H) -> Result<Self> {
-        let mut name = KVec::with_capacity(symbol.to_bytes_with_nul().len(), GFP_KERNEL)?;
-        name.extend_from_slice(symbol.to_bytes_with_nul(), GFP_KERNEL)?;
+        let symbol = compat::cstr_to_bytes_with_nul(symbol);
+        let mut name = KVec::with_capacity(symbol.len(), GFP_KERNEL)?;
+        name.extend_from_slice(symbol, GFP_KERNEL)?;
         let kprobe = bindings::kprobe {
             symbol_name: name.as_ptr(),
             pre_handler: Some(pre_handler::<H>),

@@ -47,7 +47,7 @@
 //!   the borrow checker ensures that nothing outlives the lock.
 //!
 //! Parameters are only meaningful in a loadable module: this file is included by every module
-//! here with `mod params;` in its crate root.
+//! here with `mod params;` in its crate root (with `mod compat;`, which it uses).
 
 // Each module uses only some of the types and methods here.
 #![allow(dead_code)]
@@ -84,7 +84,7 @@ impl KernelParam {
             Err(_) => panic!("a parameter name must end with its only NUL"),
         };
         Self(bindings::kernel_param {
-            name: kernel::str::as_char_ptr_in_const_context(name),
+            name: crate::compat::cstr_as_char_ptr(name),
             mod_: module,
             ops,
             perm: verify_perm(perm),
@@ -120,20 +120,6 @@ pub(crate) const fn verify_perm(perm: u16) -> u16 {
         "module parameter permission must not be world-writable"
     );
     perm
-}
-
-/// Copies a `&str` into a byte array of exactly its length, for `.modinfo` entries.
-#[doc(hidden)]
-pub(crate) const fn modinfo_bytes<const N: usize>(s: &str) -> [u8; N] {
-    let bytes = s.as_bytes();
-    assert!(bytes.len() == N);
-    let mut out = [0u8; N];
-    let mut i = 0;
-    while i < N {
-        out[i] = bytes[i];
-        i += 1;
-    }
-    out
 }
 
 /// The parameter object that `kp.arg` points to.
@@ -532,7 +518,7 @@ impl<const N: usize> StringParam<N> {
 
     /// The string up to its first NUL; `ops_set` and `new` ensure that there is one.
     fn as_cstr(buf: &[u8; N]) -> &CStr {
-        CStr::from_bytes_until_nul(buf).unwrap_or(c"")
+        crate::compat::cstr_until_nul(buf)
     }
 
     #[doc(hidden)]
@@ -868,10 +854,7 @@ macro_rules! __param_entry {
                 $arg,
             );
 
-            const PARMTYPE: &str = concat!("parmtype=", stringify!($name), ":", $($type)+, "\0");
-            #[link_section = ".modinfo"]
-            #[used(compiler)]
-            static PARMTYPE_INFO: [u8; PARMTYPE.len()] = $crate::params::modinfo_bytes(PARMTYPE);
+            $crate::compat::modinfo!(concat!("parmtype=", stringify!($name), ":", $($type)+));
         };
     };
 }
@@ -1021,12 +1004,7 @@ pub(crate) use module_param_array_named;
 #[allow(unused_macros)]
 macro_rules! module_parm_desc {
     ($name:ident, $desc:literal) => {
-        const _: () = {
-            const PARM: &str = concat!("parm=", stringify!($name), ":", $desc, "\0");
-            #[link_section = ".modinfo"]
-            #[used(compiler)]
-            static PARM_INFO: [u8; PARM.len()] = $crate::params::modinfo_bytes(PARM);
-        };
+        $crate::compat::modinfo!(concat!("parm=", stringify!($name), ":", $desc));
     };
 }
 #[allow(unused_imports)]

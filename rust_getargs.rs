@@ -13,6 +13,8 @@
 use kernel::pr_cont;
 use kernel::prelude::*;
 
+mod compat;
+use compat::module;
 mod params;
 use params::{
     module_param, module_param_array, module_param_array_named, module_param_named,
@@ -80,11 +82,23 @@ fn print_string(label: &str, value: &CStr) {
         return;
     }
     pr_info!("=> {label}\t= ");
-    for chunk in value.to_bytes().utf8_chunks() {
-        pr_cont!("{}", chunk.valid());
-        for byte in chunk.invalid() {
+    let mut rest = compat::cstr_to_bytes(value);
+    while !rest.is_empty() {
+        let (valid, invalid) = match core::str::from_utf8(rest) {
+            Ok(text) => (text, 0),
+            Err(e) => {
+                let (valid, after) = rest.split_at(e.valid_up_to());
+                // The bytes of the bad sequence; all the rest when it is cut short.
+                let bad = e.error_len().unwrap_or(after.len());
+                (core::str::from_utf8(valid).unwrap_or_default(), bad)
+            }
+        };
+        pr_cont!("{valid}");
+        rest = &rest[valid.len()..];
+        for byte in &rest[..invalid] {
             pr_cont!("\\x{byte:02x}");
         }
+        rest = &rest[invalid..];
     }
     pr_cont!("\n");
 }
@@ -153,7 +167,7 @@ fn reader_check(loops: u32) -> Result {
     let (mut last_len, mut last_count) = (usize::MAX, usize::MAX);
     for _ in 0..loops {
         let path = file2.lock();
-        let bytes = path.to_bytes();
+        let bytes = compat::cstr_to_bytes(&path);
         if bytes.iter().any(|&b| b != bytes[0]) {
             torn += 1;
         }
@@ -171,7 +185,7 @@ fn reader_check(loops: u32) -> Result {
             changes += 1;
             (last_len, last_count) = (len, count);
         }
-        kernel::task::might_sleep();
+        compat::cond_resched();
         if kernel::current!().signal_pending() {
             pr_err!("reader: interrupted by a signal\n");
             return Err(EINTR);

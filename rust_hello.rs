@@ -8,6 +8,9 @@
 
 use kernel::prelude::*;
 
+mod compat;
+use compat::module;
+
 module! {
     type: RustHello,
     name: "rust_hello",

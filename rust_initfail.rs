@@ -8,6 +8,8 @@
 
 use kernel::prelude::*;
 
+mod compat;
+use compat::module;
 mod params;
 use params::{module_param, module_parm_desc};
 

@@ -9,6 +9,9 @@
 use kernel::pr_cont;
 use kernel::prelude::*;
 
+mod compat;
+use compat::module;
+
 module! {
     type: RustPrintk,
     name: "rust_printk",

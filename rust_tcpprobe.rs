@@ -19,6 +19,8 @@
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::prelude::*;
 
+mod compat;
+use compat::module;
 mod kprobe;
 mod params;
 use kprobe::{Kprobe, KprobeHandler, Probe};

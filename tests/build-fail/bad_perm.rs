@@ -4,6 +4,8 @@
 
 use kernel::prelude::*;
 
+mod compat;
+use compat::module;
 mod params;
 use params::module_param;
 

@@ -6,6 +6,9 @@
 
 use kernel::prelude::*;
 
+mod compat;
+use compat::module;
+
 module! {
     type: RustCrash,
     name: "rust_crash",

@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+# The build half of the compat layer (compat.rs is the other): what differs between the
+# kernels these modules build against is chosen here, from the tree being built against,
+# and nowhere else.
+#
+# The cfgs of compat.rs, from the tree's version (the top Makefile's VERSION and PATCHLEVEL,
+# which a headers-only tree has too):
+#   kmod_kernel_fmt   printing goes through `kernel::fmt`, whose `Display` is the kernel's own
+#                     (6.18 on); before, through `core::fmt`.
+#   kmod_core_cstr    `kernel::str::CStr` is `core::ffi::CStr` (6.19 on); before, the kernel's
+#                     own type.
+kmod_version := $(shell echo $$(($(VERSION) * 1000 + $(PATCHLEVEL))))
+kmod_since = $(if $(shell [ $(kmod_version) -ge $(1) ] && echo y),--cfg $(2))
+subdir-rustflags-y += $(call kmod_since,6018,kmod_kernel_fmt) \
+	$(call kmod_since,6019,kmod_core_cstr)
+
+# bindgen for a module's own bindings (kmod_bindgen_c_flags, kmod_bindgen_rust_target),
+# with the flags the kernel's own bindings are made with (rust/Makefile). For a GCC-built
+# kernel, the flags that libclang does not know are dropped, as rust/Makefile
+# does: with its list (bindgen_skip_c_flags) when the tree has rust/Makefile, else (a headers
+# tree, as distributions ship) with the list below, that of 7.2's rust/Makefile.
+kmod_bindgen_skip_c_flags := $(shell sed -n '/^bindgen_skip_c_flags :=/,/[^\\]$$/{s/^bindgen_skip_c_flags :=//;s/\\$$//;p}' \
+	$(srctree)/rust/Makefile 2>/dev/null)
+ifeq ($(strip $(kmod_bindgen_skip_c_flags)),)
+kmod_bindgen_skip_c_flags := -mno-fp-ret-in-387 -mpreferred-stack-boundary=% -mskip-rax-setup \
+	-mgeneral-regs-only -msign-return-address=% -mindirect-branch=thunk-extern \
+	-mindirect-branch-register -mfunction-return=thunk-extern -mrecord-mcount -mabi=lp64 \
+	-mindirect-branch-cs-prefix -mstack-protector-guard% -mtraceback=no \
+	-mno-pointers-to-nested-functions -mno-string -mno-strict-align -mstrict-align \
+	-mdirect-extern-access -mexplicit-relocs -mno-check-zero-division -fconserve-stack \
+	-falign-jumps=% -falign-loops=% -femit-struct-debug-baseonly -fno-ipa-cp-clone \
+	-fno-ipa-sra -fno-partial-inlining -fplugin-arg-arm_ssp_per_task_plugin-% \
+	-fno-reorder-blocks -fno-allow-store-data-races -fasan-shadow-offset=% \
+	-fzero-call-used-regs=% -fno-stack-clash-protection -fno-inline-functions-called-once \
+	-fsanitize=bounds-strict -fstrict-flex-arrays=% -fmin-function-alignment=% \
+	-fzero-init-padding-bits=% -mno-fdpic -fdiagnostics-show-context \
+	-fdiagnostics-show-context=% --param=% --param asan-% \
+	-fno-isolate-erroneous-paths-dereference
+endif
+kmod_bindgen_target_x86 := x86_64-linux-gnu
+kmod_bindgen_target_arm64 := aarch64-linux-gnu
+ifdef CONFIG_CC_IS_CLANG
+kmod_bindgen_c_flags = $(c_flags)
+else
+kmod_bindgen_c_flags = $(filter-out $(kmod_bindgen_skip_c_flags), $(c_flags)) \
+	-w --target=$(kmod_bindgen_target_$(SRCARCH))
+endif
+
+# bindgen's --rust-target: the kernel's own (its minimum Rust version, from rust/Makefile),
+# else that of its line (6.x: 1.68, 7.x: 1.85).
+kmod_bindgen_rust_target := $(shell sed -n 's/.*--rust-target \([0-9.]*\).*/\1/p' \
+	$(srctree)/rust/Makefile 2>/dev/null | head -n 1)
+ifeq ($(kmod_bindgen_rust_target),)
+kmod_bindgen_rust_target := $(if $(filter 6,$(VERSION)),1.68,1.85)
+endif

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What differs between the kernels these modules build against, in one place.
+//!
+//! The same sources build against every kernel line the project supports (6.12 LTS to 7.x);
+//! where the kernel crate's API differs between them, the modules go through this file, which
+//! picks the kernel's own API with the cfgs that `compat.mk` derives from the tree:
+//!
+//! - `kmod_kernel_fmt` (6.18 on): `pr_info!` formats through `kernel::fmt`, whose `Display`
+//!   is the kernel's own trait; before, through `core::fmt`. Use [`fmt`].
+//! - `kmod_core_cstr` (6.19 on): `kernel::str::CStr` is `core::ffi::CStr`; before, it was the
+//!   kernel's own type, with other method names. Use the `cstr_*` functions.
+//! - `module!` takes `authors: [..]` on 7.x and `author:` on 6.12: [`module!`] takes the
+//!   former on every kernel (and writes the `author=` entries of `.modinfo` itself).
+//!
+//! Every module's crate root includes it with `mod compat;`.
+
+// Each module uses only some of what is here.
+#![allow(dead_code, unused_imports, unused_macros)]
+
+use kernel::ffi::c_char;
+use kernel::str::CStr;
+
+/// The formatting traits that `pr_info!` and friends take.
+#[cfg(not(kmod_kernel_fmt))]
+pub(crate) use core::fmt;
+/// The formatting traits that `pr_info!` and friends take.
+#[cfg(kmod_kernel_fmt)]
+pub(crate) use kernel::fmt;
+
+/// The bytes of `s`, without its NUL.
+pub(crate) fn cstr_to_bytes(s: &CStr) -> &[u8] {
+    #[cfg(kmod_core_cstr)]
+    return s.to_bytes();
+    #[cfg(not(kmod_core_cstr))]
+    return s.as_bytes();
+}
+
+/// The bytes of `s`, with its NUL.
+pub(crate) fn cstr_to_bytes_with_nul(s: &CStr) -> &[u8] {
+    #[cfg(kmod_core_cstr)]
+    return s.to_bytes_with_nul();
+    #[cfg(not(kmod_core_cstr))]
+    return s.as_bytes_with_nul();
+}
+
+/// The string at the start of `buf`, up to its first NUL; empty if `buf` has none.
+pub(crate) fn cstr_until_nul(buf: &[u8]) -> &CStr {
+    let bytes = match buf.iter().position(|&b| b == 0) {
+        Some(nul) => &buf[..=nul],
+        None => b"\0",
+    };
+    CStr::from_bytes_with_nul(bytes).unwrap_or(kernel::c_str!(""))
+}
+
+/// `s` as a C string pointer, in a constant (a `static`'s initialiser).
+pub(crate) const fn cstr_as_char_ptr(s: &'static CStr) -> *const c_char {
+    #[cfg(kmod_core_cstr)]
+    return kernel::str::as_char_ptr_in_const_context(s);
+    #[cfg(not(kmod_core_cstr))]
+    return s.as_char_ptr();
+}
+
+/// A scheduling point in a long loop: C's `cond_resched()`. (`kernel::task::might_sleep` is
+/// not on every line; this one is the same everywhere.) Process context only.
+pub(crate) fn cond_resched() {
+    // A preemptible kernel reschedules by itself, and declares no `__cond_resched`.
+    #[cfg(any(not(CONFIG_PREEMPTION), CONFIG_PREEMPT_DYNAMIC))]
+    // SAFETY: Called from process context (this function's contract), as C's `cond_resched()`
+    // requires; it takes no arguments.
+    unsafe {
+        kernel::bindings::__cond_resched();
+    }
+}
+
+/// Copies a `&str` into a byte array of exactly its length, for `.modinfo` entries.
+#[doc(hidden)]
+pub(crate) const fn modinfo_bytes<const N: usize>(s: &str) -> [u8; N] {
+    let bytes = s.as_bytes();
+    assert!(bytes.len() == N);
+    let mut out = [0u8; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = bytes[i];
+        i += 1;
+    }
+    out
+}
+
+/// Adds an entry (`"key=value"`) to the module's `.modinfo`, which `modinfo` shows and the
+/// module loader reads: what C's `MODULE_INFO(key, value)` does.
+macro_rules! modinfo {
+    ($entry:expr) => {
+        const _: () = {
+            const ENTRY: &str = concat!($entry, "\0");
+            #[link_section = ".modinfo"]
+            #[used(compiler)]
+            static INFO: [u8; ENTRY.len()] = $crate::compat::modinfo_bytes(ENTRY);
+        };
+    };
+}
+pub(crate) use modinfo;
+
+/// The kernel's `module!`, with the `authors: [..]` of 7.x on every kernel line.
+///
+/// ```ignore
+/// module! {
+///     type: RustHello,
+///     name: "rust_hello",
+///     authors: ["Rust kernel modules maintainers"],
+///     description: "Says hello on load and goodbye on unload",
+///     license: "GPL",
+/// }
+/// ```
+macro_rules! module {
+    (
+        type: $type:ident,
+        name: $name:tt,
+        authors: [$($author:literal),+ $(,)?],
+        $($rest:tt)*
+    ) => {
+        ::kernel::prelude::module! {
+            type: $type,
+            name: $name,
+            $($rest)*
+        }
+        $($crate::compat::modinfo!(concat!("author=", $author));)+
+    };
+}
+pub(crate) use module;
