@@ -94,9 +94,24 @@ done
 SUITE=${SUITE:-${SUITES%% *}}
 ROOT=$(root_for "$SUITE")
 
+# The guest's userland: the toolchain root itself on x86_64. An arm64 guest needs arm64
+# programs: a root of the same suite made for arm64 (by scripts/mkroot, through the host's
+# qemu-user), with only what the guest runs.
+GUEST_PACKAGES=(bash coreutils kmod util-linux iproute2 procps python3 busybox-static)
+GUEST_ROOT=$ROOT
+if [ "$KARCH" = arm64 ]; then
+	GUEST_ROOT=$CACHE/roots/$KLINE-$SUITE-arm64-guest-$(
+		{
+			echo "$SUITE"
+			printf '%s\n' "${GUEST_PACKAGES[@]}"
+			sed -n '/^# guest-recipe-begin/,/^# guest-recipe-end/p' "$REPO/scripts/mkroot"
+		} | sha256sum | cut -c1-12
+	)
+fi
+
 # run_in_root [--bind FILE TARGET] CMD...: run CMD as root inside the toolchain root, in a
 # private mount namespace (so nothing stays mounted afterwards), with /dev, /proc, /sys, the
-# repository and the kernel cache visible at the same paths as on the host. --bind shows
+# repository, the kernel cache and the guest's root visible at the same paths as on the host. --bind shows
 # FILE at TARGET (a path in the root) for this command only.
 run_in_root() {
 	[ -f "$ROOT/.complete" ] || die "toolchain root $ROOT is missing: run scripts/mkroot"
@@ -107,8 +122,8 @@ run_in_root() {
 	fi
 	mkdir -p "$CACHE/kernels"
 	unshare --mount --propagation private -- /bin/bash -euo pipefail -c '
-		root=$1 repo=$2 kernels=$3 bind_file=$4 bind_target=$5
-		shift 5
+		root=$1 repo=$2 kernels=$3 bind_file=$4 bind_target=$5 guest_root=$6
+		shift 6
 		mount --rbind /dev "$root/dev"
 		mount -t proc proc "$root/proc"
 		mount --rbind /sys "$root/sys"
@@ -117,11 +132,15 @@ run_in_root() {
 		mkdir -p "$root$repo" "$root$kernels"
 		mount --bind "$repo" "$root$repo"
 		mount --bind "$kernels" "$root$kernels"
+		if [ "$guest_root" != "$root" ] && [ -d "$guest_root" ]; then
+			mkdir -p "$root$guest_root"
+			mount --bind "$guest_root" "$root$guest_root"
+		fi
 		[ -z "$bind_file" ] || mount --bind "$bind_file" "$root$bind_target"
 		exec chroot "$root" /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			LANG=C.UTF-8 "$@"
-	' run_in_root "$ROOT" "$REPO" "$CACHE/kernels" "$bind_file" "$bind_target" "$@"
+	' run_in_root "$ROOT" "$REPO" "$CACHE/kernels" "$bind_file" "$bind_target" "$GUEST_ROOT" "$@"
 }
 
 # The make variables that choose the kernel's compilers and architecture, for the kernel
