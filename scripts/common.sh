@@ -4,6 +4,7 @@
 # Everything built here lives in a cache outside the repository:
 #   RUST_KMOD_CACHE   the cache folder (default: ~/.cache/rust-kmod)
 #   KLINE             the kernel line: 7.2 (default), 6.12 or 7.3 (see line_suites below)
+#   KSUITES           the Debian suites to take the line from, in order (default: the line's)
 #   KFLAVOUR          the kernel configuration: base (default) or debug
 #   KCC               the kernel's C compiler: clang (default, LLVM=1) or gcc (as distributions
 #                     build theirs: GCC for C, rustc for Rust, modules built without LLVM=1)
@@ -33,7 +34,7 @@ line_suites() {
 		;;
 	esac
 }
-SUITES=$(line_suites) || exit 2
+SUITES=${KSUITES:-$(line_suites)} || exit 2
 case "$KCC" in clang | gcc) ;; *)
 	echo "error: unknown KCC '$KCC' (known: clang, gcc)" >&2
 	exit 2
