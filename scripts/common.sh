@@ -61,11 +61,15 @@ ROOT_PACKAGES=(
 log() { printf '==> %s\n' "$*" >&2; }
 
 # prune_superseded KEEP: delete the cache entries built from an older definition of KEEP's
-# kind, that is, the siblings of KEEP named like it up to the definition's hash.
+# kind, that is, the siblings named exactly like it but for the definition's hash (and their
+# headers trees): not those of other kinds that share the start of its name (a prepared
+# tree, an arm64 guest root).
 prune_superseded() {
-	local keep=$1 stale
-	for stale in "${keep%-*}-"*; do
-		[ "$stale" = "$keep" ] || { log "removing the superseded $stale" && rm -rf "$stale"; }
+	local keep=$1 prefix=${1%-*} stale
+	for stale in "$prefix"-*; do
+		[[ ${stale#"$prefix"-} =~ ^[0-9a-f]{12}$ ]] && [ "$stale" != "$keep" ] || continue
+		log "removing the superseded $stale"
+		rm -rf "$stale" "$stale.headers"
 	done
 }
 die() {
