@@ -3,13 +3,18 @@
 # Out-of-tree Rust kernel modules: every target defers to the kernel's kbuild.
 #
 #   make                          build the modules against the running kernel
-#   make KDIR=<tree> LLVM=1       build against any Rust-enabled kernel tree
+#   make KDIR=<tree>              build against any Rust-enabled kernel tree (ARCH=arm64 to
+#                                 cross-build for an arm64 tree)
 #   make modules_install          install them (INSTALL_MOD_PATH=<dir> for a staging root)
 #   make clean                    remove everything the build made
 #   make rustfmtcheck / rustfmt   check / apply the kernel's rustfmt settings
 #   make clippy                   build with clippy, warnings as errors
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
+# A clang-built kernel's modules must be built with LLVM=1, a GCC-built one's without: follow
+# the tree's configuration, as DKMS does, unless LLVM is given.
+LLVM ?= $(if $(shell grep -sx 'CONFIG_CC_IS_CLANG=y' $(KDIR)/.config),1)
+export LLVM
 RUSTFMT ?= rustfmt
 
 default:
