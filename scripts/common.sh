@@ -138,7 +138,8 @@ run_in_root() {
 		mount --bind "$repo" "$root$repo"
 		mount --bind "$kernels" "$root$kernels"
 		if [ "$guest_root" != "$root" ] && [ -d "$guest_root" ]; then
-			mkdir -p "$root$guest_root"
+			# (With the repository'"'"'s path in it: the guest mounts it there.)
+			mkdir -p "$root$guest_root" "$guest_root$repo"
 			mount --bind "$guest_root" "$root$guest_root"
 		fi
 		[ -z "$bind_file" ] || mount --bind "$bind_file" "$root$bind_target"
