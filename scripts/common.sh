@@ -103,16 +103,20 @@ ROOT=$(root_for "$SUITE")
 # programs: a root of the same suite made for arm64 (by scripts/mkroot, through the host's
 # qemu-user), with only what the guest runs.
 GUEST_PACKAGES=(bash coreutils kmod util-linux iproute2 procps python3 busybox-static)
-GUEST_ROOT=$ROOT
-if [ "$KARCH" = arm64 ]; then
-	GUEST_ROOT=$CACHE/roots/$KLINE-$SUITE-arm64-guest-$(
+guest_root_for() {
+	if [ "$KARCH" = x86_64 ]; then
+		root_for "$1"
+		return
+	fi
+	echo "$CACHE/roots/$KLINE-$1-$KARCH-guest-$(
 		{
-			echo "$SUITE"
+			echo "$1"
 			printf '%s\n' "${GUEST_PACKAGES[@]}"
 			sed -n '/^# guest-recipe-begin/,/^# guest-recipe-end/p' "$REPO/scripts/mkroot"
 		} | sha256sum | cut -c1-12
-	)
-fi
+	)"
+}
+GUEST_ROOT=$(guest_root_for "$SUITE")
 
 # run_in_root [--bind FILE TARGET] CMD...: run CMD as root inside the toolchain root, in a
 # private mount namespace (so nothing stays mounted afterwards), with /dev, /proc, /sys, the
