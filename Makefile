@@ -30,7 +30,7 @@ clippy:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) CLIPPY=1 KRUSTFLAGS=-Dwarnings modules
 
 # Every source but what bindgen generates.
-RUST_SOURCES = $(filter-out %_generated.rs,$(wildcard $(CURDIR)/*.rs $(CURDIR)/mymodule/*.rs))
+RUST_SOURCES = $(filter-out %_generated.rs,$(wildcard $(CURDIR)/*.rs $(CURDIR)/*/*.rs))
 
 rustfmt:
 	$(RUSTFMT) --config-path $(CURDIR)/.rustfmt.toml $(RUST_SOURCES)

@@ -9,9 +9,11 @@
 #                     (6.18 on); before, through `core::fmt`.
 #   kmod_core_cstr    `kernel::str::CStr` is `core::ffi::CStr` (6.19 on); before, the kernel's
 #                     own type.
+#   kmod_pin_init_crate  pin-init is the `pin_init` crate (6.15 on); before, `kernel::init`.
 kmod_version := $(shell echo $$(($(VERSION) * 1000 + $(PATCHLEVEL))))
 kmod_since = $(if $(shell [ $(kmod_version) -ge $(1) ] && echo y),--cfg $(2))
-subdir-rustflags-y += $(call kmod_since,6018,kmod_kernel_fmt) \
+subdir-rustflags-y += $(call kmod_since,6015,kmod_pin_init_crate) \
+	$(call kmod_since,6018,kmod_kernel_fmt) \
 	$(call kmod_since,6019,kmod_core_cstr)
 
 # bindgen for a module's own bindings (kmod_bindgen_c_flags, kmod_bindgen_rust_target),

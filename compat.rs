@@ -10,6 +10,8 @@
 //!   is the kernel's own trait; before, through `core::fmt`. Use [`fmt`].
 //! - `kmod_core_cstr` (6.19 on): `kernel::str::CStr` is `core::ffi::CStr`; before, it was the
 //!   kernel's own type, with other method names. Use the `cstr_*` functions.
+//! - `kmod_pin_init_crate` (6.15 on): pin-init is its own crate, `pin_init`; before, it was
+//!   `kernel::init`. Use [`pin_init_from_closure`].
 //! - `module!` takes `authors: [..]` on 7.x and `author:` on 6.12: [`module!`] takes the
 //!   former on every kernel (and writes the `author=` entries of `.modinfo` itself).
 //!
@@ -27,6 +29,15 @@ pub(crate) use core::fmt;
 /// The formatting traits that `pr_info!` and friends take.
 #[cfg(kmod_kernel_fmt)]
 pub(crate) use kernel::fmt;
+
+/// Makes a pin-initialiser from a closure that initialises the slot it is given: the
+/// kernel's `pin_init_from_closure`, wherever this kernel has it.
+#[cfg(not(kmod_pin_init_crate))]
+pub(crate) use kernel::init::pin_init_from_closure;
+/// Makes a pin-initialiser from a closure that initialises the slot it is given: the
+/// kernel's `pin_init_from_closure`, wherever this kernel has it.
+#[cfg(kmod_pin_init_crate)]
+pub(crate) use pin_init::pin_init_from_closure;
 
 /// The bytes of `s`, without its NUL.
 pub(crate) fn cstr_to_bytes(s: &CStr) -> &[u8] {

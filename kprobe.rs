@@ -1,61 +1,168 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Kprobes for Rust modules: a safe owner of a registered probe.
+//! Kprobes for Rust modules: probes on kernel functions, registered in place.
 //!
 //! C header: [`include/linux/kprobes.h`](srctree/include/linux/kprobes.h)
 //!
-//! [`Kprobe::register`] plants a probe on a kernel function by name and returns the owner of
-//! the registration; dropping it unregisters the probe (after which no handler runs any more).
-//! What the probe does is a [`KprobeHandler`].
+//! - [`Kprobe`] plants a probe at the start of a kernel function, named by its symbol; what the
+//!   probe does is a [`KprobeHandler`], whose post-handler is optional (`#[vtable]`: a handler
+//!   that defines none makes a probe without one, as C's `post_handler = NULL`).
+//! - [`Kretprobe`] (in [`kretprobe`]) is a return probe: a [`KretprobeHandler`] sees the call
+//!   at its entry and at its return, with data carried from one to the other per call.
+//! - Handlers read the probed function's arguments from its registers, [`Regs`]: as raw
+//!   register values on any function ([`Regs::arg`]), or typed ([`Regs::args`]) when the
+//!   handler names the function's C signature ([`Signature`]), which registration checks
+//!   against the probed symbol.
 //!
-//! The bindings come from bindgen, run by this project's `Kbuild` over `kprobe_helper.h` with
-//! the flags of the kernel tree the module is built against, so `struct kprobe` here is always
-//! that kernel's. (`kernel::bindings` has no kprobe API.)
+//! Both are made with pin-init (`impl PinInit<Self, Error>`), so a probe can live inside a
+//! module's own structure, in a `KBox` or an `Arc`; dropping it unregisters it, after which no
+//! handler runs any more. The handler lives in place; the `struct kprobe` that kprobes links
+//! into its tables is a small allocation of its own (see [`Kprobe`]'s `Drop` for why).
+//!
+//! The bindings come from bindgen, run by this project's `Kbuild` over `bindings_helper.h` with
+//! the flags of the kernel tree the module is built against (`kernel::bindings` has no kprobe
+//! API). Argument registers are known on x86_64 and arm64.
+//!
+//! # Context
+//!
+//! Handlers run in the context of the probed instruction, on whatever CPU and in whatever task
+//! hit it, with preemption disabled (and for some probes interrupts too). They must not sleep:
+//! no mutex (so no `params::lock()` nor any parameter guard), no `GFP_KERNEL` allocation,
+//! nothing that may schedule. Logging with `pr_*!`, atomics, spinlocks and scalar module
+//! parameters (`ScalarParam::get`, a relaxed load) are fine. Several CPUs may run them at once,
+//! hence `Sync`. With `CONFIG_DEBUG_ATOMIC_SLEEP`, a sleeping call in a handler is reported.
+//! A hit while another probe's handler runs on the same CPU is not handled but counted
+//! (`nmissed`).
 
+use core::marker::{PhantomData, PhantomPinned};
 use core::ptr::{self, NonNull};
 use kernel::ffi::{c_int, c_ulong, c_void};
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
+use crate::bindings::{self, layout};
 use crate::compat::{self, fmt};
 
-// Generated code: the allowances of the kernel's own `rust/bindings`, plus the lint groups
-// the kernel's build enables beyond `clippy::all`.
-#[allow(
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery,
-    clippy::restriction,
-    dead_code,
-    improper_ctypes,
-    missing_docs,
-    non_camel_case_types,
-    non_snake_case,
-    non_upper_case_globals,
-    unreachable_pub,
-    unsafe_op_in_unsafe_fn
-)]
-mod bindings {
-    use kernel::ffi;
-    include!("kprobe_bindings_generated.rs");
+pub(crate) mod kretprobe;
+pub(crate) use kretprobe::{Kretprobe, KretprobeHandler, ReturnRegs};
+
+/// The C signature of the functions a probe may be planted on, for typed access to their
+/// arguments ([`Regs::args`]).
+///
+/// # Safety
+///
+/// Every function named in `SYMBOLS` (all functions if it is empty) has arguments that
+/// [`Signature::read`] may read as it does from the registers at the function's entry: the
+/// references it makes are valid for the duration of the call.
+pub(crate) unsafe trait Signature: 'static {
+    /// The functions with this signature. Empty: any function (then `Args` must be something
+    /// that any registers give, as [`AnyFunction`]'s `()`).
+    const SYMBOLS: &'static [&'static CStr];
+
+    /// The arguments, as the handlers see them.
+    type Args<'a>;
+
+    /// Reads the arguments.
+    ///
+    /// # Safety
+    ///
+    /// `regs` are the registers at the entry of one of `SYMBOLS`, during that call.
+    unsafe fn read(regs: &Regs<Self>) -> Self::Args<'_>;
 }
 
-/// What a kprobe does when the probed function is hit.
-///
-/// # Context
-///
-/// Both handlers run in the context of the probed instruction, on whatever CPU and in whatever
-/// task hit it, with preemption disabled (and for some probes interrupts too). They must not
-/// sleep: no mutex (so no `params::lock()` nor any parameter guard), no `GFP_KERNEL`
-/// allocation, nothing that may schedule. Logging with `pr_*!`, atomics and scalar module
-/// parameters (`ScalarParam::get`, a relaxed load) are fine. Several CPUs may run them at once,
-/// hence `Sync`. With `CONFIG_DEBUG_ATOMIC_SLEEP`, a sleeping call in a handler is reported.
-pub(crate) trait KprobeHandler: Send + Sync + 'static {
-    /// Called just before the probed instruction is executed.
-    fn pre_handler(&self, probe: &Probe);
+/// Any kernel function: handlers see its arguments as raw register values only.
+pub(crate) struct AnyFunction;
 
-    /// Called after the probed instruction is executed.
-    fn post_handler(&self, probe: &Probe);
+// SAFETY: `read` reads nothing.
+unsafe impl Signature for AnyFunction {
+    const SYMBOLS: &'static [&'static CStr] = &[];
+    type Args<'a> = ();
+
+    unsafe fn read(_regs: &Regs<Self>) {}
+}
+
+/// Whether a probe whose handler has signature `S` may be planted on `symbol`: `-EINVAL` if
+/// `S` names the functions it is for and `symbol` is not one of them.
+fn check_signature<S: Signature + ?Sized>(symbol: &CStr) -> Result {
+    let name = compat::cstr_to_bytes(symbol);
+    if S::SYMBOLS.is_empty()
+        || S::SYMBOLS
+            .iter()
+            .any(|known| compat::cstr_to_bytes(known) == name)
+    {
+        Ok(())
+    } else {
+        Err(EINVAL)
+    }
+}
+
+/// The registers of the CPU that hit a probe (`struct pt_regs`), as handlers see them.
+///
+/// `S` is the probed function's signature, for [`Regs::args`]; a post-handler sees registers
+/// after the probed instruction ran, and so gets them untyped (`Regs<AnyFunction>`).
+#[repr(transparent)]
+pub(crate) struct Regs<S: ?Sized = AnyFunction>(Opaque<bindings::pt_regs>, PhantomData<S>);
+
+/// The registers holding a function's first six integer or pointer arguments at its entry.
+const ARG_REGS: [usize; 6] = [
+    layout(bindings::KMOD_REGS_ARG0),
+    layout(bindings::KMOD_REGS_ARG1),
+    layout(bindings::KMOD_REGS_ARG2),
+    layout(bindings::KMOD_REGS_ARG3),
+    layout(bindings::KMOD_REGS_ARG4),
+    layout(bindings::KMOD_REGS_ARG5),
+];
+
+const _: () = assert!(layout(bindings::KMOD_SIZEOF_REG) == core::mem::size_of::<usize>());
+
+impl<S: Signature + ?Sized> Regs<S> {
+    /// # Safety
+    ///
+    /// `regs` points to valid registers for `'a`; if `S` is not [`AnyFunction`], they are those
+    /// at the entry of one of `S::SYMBOLS`, during that call.
+    pub(crate) unsafe fn from_raw<'a>(regs: *mut bindings::pt_regs) -> &'a Self {
+        // SAFETY: `Regs` is transparent over `struct pt_regs` (the `PhantomData` is a ZST);
+        // validity is the caller's.
+        unsafe { &*regs.cast::<Self>() }
+    }
+
+    /// The register at `offset` in `struct pt_regs`.
+    fn reg(&self, offset: usize) -> usize {
+        // SAFETY: `offset` is one of `enum kmod_layout`'s offsets of a register in
+        // `struct pt_regs`, which `self` is; the kprobe's CPU saved it before the handler ran.
+        unsafe { ptr::read(self.0.get().cast::<u8>().add(offset).cast::<usize>()) }
+    }
+
+    /// The `n`th (from 0) integer or pointer argument of the probed function, as the raw value
+    /// of its register (C's `regs_get_kernel_argument()`), or `None` past the sixth: the others
+    /// are on the stack. Meaningful at the function's entry (a pre-handler, an entry handler),
+    /// for arguments that are integers or pointers.
+    pub(crate) fn arg(&self, n: usize) -> Option<usize> {
+        ARG_REGS.get(n).map(|&offset| self.reg(offset))
+    }
+
+    /// The probed function's arguments, typed by its signature `S`.
+    pub(crate) fn args(&self) -> S::Args<'_> {
+        // SAFETY: A `Regs<S>` is made (by this file's trampolines) only from the registers at
+        // the entry of a function that `check_signature::<S>` accepted, during that call.
+        unsafe { S::read(self) }
+    }
+}
+
+/// What a kprobe does when the probed function is hit (see the module's "Context").
+#[vtable]
+pub(crate) trait KprobeHandler: Send + Sync {
+    /// The probed function's signature, for typed arguments; [`AnyFunction`] if any.
+    type Signature: Signature;
+
+    /// Called just before the probed instruction runs, with the registers at that point.
+    fn pre_handler(&self, probe: &Probe, regs: &Regs<Self::Signature>);
+
+    /// Called after the probed instruction ran. Optional: without it, the probe has no
+    /// post-handler, and kprobes does not stop after the instruction.
+    fn post_handler(&self, _probe: &Probe, _regs: &Regs) {
+        kernel::build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
 }
 
 /// A `struct kprobe`, as handlers and owners see it.
@@ -103,27 +210,38 @@ impl fmt::Display for HashedPtr {
     }
 }
 
-/// The allocation that kprobes points into while the probe is registered.
-#[repr(C)]
-struct Registration<H> {
-    /// First, so that the `struct kprobe *` handed to the handlers is the registration's.
-    probe: Probe,
-    /// The function's name, which `kprobe.symbol_name` points to.
-    symbol: KVec<u8>,
-    handler: H,
+/// A copy of `symbol`, with its NUL, for `kprobe.symbol_name` to point to.
+fn symbol_name(symbol: &CStr) -> Result<KVec<u8>> {
+    let symbol = compat::cstr_to_bytes_with_nul(symbol);
+    let mut name = KVec::with_capacity(symbol.len(), GFP_KERNEL)?;
+    name.extend_from_slice(symbol, GFP_KERNEL)?;
+    Ok(name)
 }
 
-/// A registered kprobe; dropping it unregisters it.
+/// What kprobes points into while a [`Kprobe`] is registered: its own allocation, so that it
+/// can outlive the `Kprobe` when kprobes cannot let it go (see `Drop`).
+#[repr(C)]
+struct RawKprobe<H: KprobeHandler> {
+    /// First, so that the `struct kprobe *` handed to the handlers is the allocation's.
+    probe: Probe,
+    /// The `Kprobe` that owns this, whose handler the trampolines call.
+    owner: *const Kprobe<H>,
+    /// The function's name, which `kprobe.symbol_name` points to.
+    symbol: KVec<u8>,
+}
+
+/// A kprobe registered on a kernel function; dropping it unregisters it.
 ///
 /// # Invariants
 ///
-/// `registration` comes from [`KBox::into_raw`] in [`Kprobe::register`] and is owned by this
-/// value: the allocation is neither moved nor freed before `drop`. Its `probe` is registered
-/// with kprobes until `drop` unregisters it, and the `struct kprobe *` kprobes holds (and
-/// hands to the handlers) was derived from `registration`, a pointer to the whole allocation,
-/// so the handlers may reach all of it.
+/// `raw` comes from [`KBox::into_raw`] in [`Kprobe::new`] and is owned by this value. Its
+/// `probe` is registered with kprobes until `drop` unregisters it, through a pointer derived
+/// from `raw`, a pointer to the whole allocation (so the trampolines may reach all of it); its
+/// `owner` is the address of this value, which is pinned: it stays there until dropped.
 pub(crate) struct Kprobe<H: KprobeHandler> {
-    registration: NonNull<Registration<H>>,
+    handler: H,
+    raw: NonNull<RawKprobe<H>>,
+    _pin: PhantomPinned,
 }
 
 // SAFETY: A kprobe may be unregistered from any task, and the handler is `Send`.
@@ -133,93 +251,149 @@ unsafe impl<H: KprobeHandler> Send for Kprobe<H> {}
 unsafe impl<H: KprobeHandler> Sync for Kprobe<H> {}
 
 impl<H: KprobeHandler> Kprobe<H> {
-    /// Plants a probe at the start of the kernel function `symbol`: C's `register_kprobe`.
+    /// Plants a probe at the start of the kernel function `symbol`, in place: C's
+    /// `register_kprobe`. The handlers may run as soon as the initialiser has written the
+    /// probe, on any CPU.
     ///
-    /// On error (`-ENOENT` for an unknown function, `-EINVAL` for one kprobes refuses, ...)
-    /// nothing stays registered or allocated. Sleeps: process context only.
-    pub(crate) fn register(symbol: &CStr, handler: H) -> Result<Self> {
-        let symbol = compat::cstr_to_bytes_with_nul(symbol);
-        let mut name = KVec::with_capacity(symbol.len(), GFP_KERNEL)?;
-        name.extend_from_slice(symbol, GFP_KERNEL)?;
-        let kprobe = bindings::kprobe {
-            symbol_name: name.as_ptr(),
-            pre_handler: Some(pre_handler::<H>),
-            post_handler: Some(post_handler::<H>),
-            ..Default::default()
+    /// Fails with `-EINVAL` if the handler's [`Signature`] does not list `symbol`, and as
+    /// `register_kprobe` does (`-ENOENT` for an unknown function, `-EINVAL` for one kprobes
+    /// refuses, ...); then nothing stays registered or allocated. Sleeps: process context only.
+    pub(crate) fn new<'a>(symbol: &'a CStr, handler: H) -> impl PinInit<Self, Error> + 'a
+    where
+        H: 'a,
+    {
+        let init = move |slot: *mut Self| -> Result {
+            check_signature::<H::Signature>(symbol)?;
+            let raw = KBox::new(
+                RawKprobe {
+                    probe: Probe(Opaque::new(bindings::kprobe::default())),
+                    owner: slot,
+                    symbol: symbol_name(symbol)?,
+                },
+                GFP_KERNEL,
+            )?;
+            let raw = KBox::into_raw(raw);
+            // SAFETY: `raw` is a valid allocation, made above.
+            let probe = unsafe { Self::raw_probe(raw) };
+            // SAFETY: `probe` is valid and not yet shared; `symbol` is in the same allocation.
+            unsafe {
+                (*probe).symbol_name = (*raw).symbol.as_ptr();
+                (*probe).pre_handler = Some(pre_handler::<H>);
+                (*probe).post_handler = if H::HAS_POST_HANDLER {
+                    Some(post_handler::<H>)
+                } else {
+                    None
+                };
+            }
+            // SAFETY: `slot` is valid for writes (`pin_init_from_closure`'s contract); the
+            // handler is written before the probe that calls it is registered.
+            unsafe {
+                ptr::write(&raw mut (*slot).handler, handler);
+                ptr::write(&raw mut (*slot).raw, NonNull::new_unchecked(raw));
+                ptr::write(&raw mut (*slot)._pin, PhantomPinned);
+            }
+            // SAFETY: `probe` is a valid `struct kprobe` in an allocation that stays put, and
+            // `owner` points to the pinned slot, initialised above.
+            let ret = unsafe { bindings::register_kprobe(probe) };
+            if ret < 0 {
+                // SAFETY: kprobes did not keep the probe (`register_kprobe` failed), so the
+                // handler and the allocation (from `KBox::into_raw` above) are ours to drop,
+                // which leaves the slot uninitialised, as an error must.
+                unsafe {
+                    ptr::drop_in_place(&raw mut (*slot).handler);
+                    drop(KBox::from_raw(raw));
+                }
+                return Err(Error::from_errno(ret));
+            }
+            // INVARIANT: The probe is registered through a pointer derived from `raw`, which
+            // comes from `KBox::into_raw`; `owner` is the pinned slot.
+            Ok(())
         };
-        let registration = KBox::into_raw(KBox::new(
-            Registration {
-                probe: Probe(Opaque::new(kprobe)),
-                symbol: name,
-                handler,
-            },
-            GFP_KERNEL,
-        )?);
-        // SAFETY: `registration` is a valid allocation, of which this is the first field.
-        let ret = unsafe { bindings::register_kprobe(Self::raw_probe(registration)) };
-        if ret < 0 {
-            // SAFETY: `registration` comes from `KBox::into_raw` above, and kprobes did not
-            // keep it: `register_kprobe` failed.
-            drop(unsafe { KBox::from_raw(registration) });
-            return Err(Error::from_errno(ret));
-        }
-        // INVARIANT: The probe is registered, through a pointer derived from `registration`,
-        // which comes from `KBox::into_raw` and is not null.
-        Ok(Self {
-            // SAFETY: `KBox::into_raw` never returns null.
-            registration: unsafe { NonNull::new_unchecked(registration) },
-        })
+        // SAFETY: On `Ok`, the closure initialised every field of the slot; on `Err`, it left
+        // none initialised. It never moves the slot, whose address the probe keeps.
+        unsafe { compat::pin_init_from_closure(init) }
     }
 
-    /// The `struct kprobe *` of `registration`, derived from the pointer to the whole
-    /// allocation (which a reference to the `probe` field would not be).
+    /// The `struct kprobe *` of `raw`, derived from the pointer to the whole allocation
+    /// (which a reference to the `probe` field would not be).
     ///
     /// # Safety
     ///
-    /// `registration` points to a valid `Registration<H>`.
-    unsafe fn raw_probe(registration: *mut Registration<H>) -> *mut bindings::kprobe {
+    /// `raw` points to a valid `RawKprobe<H>`.
+    unsafe fn raw_probe(raw: *mut RawKprobe<H>) -> *mut bindings::kprobe {
         // SAFETY: By the function's safety requirement, the place is valid; no reference is
         // made. `Probe` and `Opaque` are transparent over `struct kprobe`.
-        unsafe { &raw mut (*registration).probe }.cast()
+        unsafe { &raw mut (*raw).probe }.cast()
     }
 
     /// The probe, for its address and missed-hit count.
     pub(crate) fn probe(&self) -> &Probe {
         // SAFETY: The allocation lives as long as `self` (type invariant); `Probe` is an
         // `Opaque`, so kprobes may write to it meanwhile.
-        unsafe { &(*self.registration.as_ptr()).probe }
+        unsafe { &(*self.raw.as_ptr()).probe }
     }
+}
+
+/// Unregisters the `struct kprobe` of an allocation `raw` of type `R` (at its start), then
+/// frees the allocation, unless kprobes kept it.
+///
+/// `unregister` cannot report a failure, but it clears `addr` when it failed, which kprobes on
+/// ftrace do when they cannot disarm the probe for lack of memory (the kernel then warns
+/// "Failed to disarm kprobe-ftrace"). The probe then stays in kprobes' table, inert (no handler
+/// is found for a probe without address, so the dangling `owner` is never followed), and
+/// kprobes keeps pointing into its allocation: that allocation is left to kprobes rather than
+/// freed under them. (Unregistering again would unbalance kprobes' count of armed probes.)
+///
+/// # Safety
+///
+/// `raw` comes from `KBox::into_raw` and starts with a `struct kprobe` registered through a
+/// pointer derived from `raw`, which `unregister` unregisters; nothing else uses `raw` after.
+unsafe fn unregister_and_free<R>(raw: *mut R, unregister: impl FnOnce()) {
+    unregister();
+    let probe = raw.cast::<bindings::kprobe>();
+    // SAFETY: `probe` is valid; kprobes no longer changes it (its mutex is released).
+    if unsafe { (*probe).addr }.is_null() {
+        pr_err!("unregister_kprobe failed: the inert probe is left to kprobes\n");
+        // Left on purpose: not a leak for kmemleak to report (it still scans it).
+        #[cfg(CONFIG_DEBUG_KMEMLEAK)]
+        // SAFETY: `raw` is a live allocation of the slab allocator.
+        unsafe {
+            bindings::kmemleak_not_leak(raw.cast())
+        };
+        return;
+    }
+    // SAFETY: The allocation comes from `KBox::into_raw` (safety requirement) and kprobes no
+    // longer uses it.
+    drop(unsafe { KBox::from_raw(raw) });
 }
 
 impl<H: KprobeHandler> Drop for Kprobe<H> {
     fn drop(&mut self) {
-        let registration = self.registration.as_ptr();
-        // SAFETY: `registration` is valid (type invariant).
-        let probe = unsafe { Self::raw_probe(registration) };
-        // SAFETY: The probe was registered by `register` through this pointer and not
-        // unregistered since (type invariant). `unregister_kprobe` returns once no handler
-        // runs any more.
-        unsafe { bindings::unregister_kprobe(probe) };
-        // `unregister_kprobe` cannot report a failure, but it clears `addr` when it failed,
-        // which kprobes on ftrace do when they cannot disarm the probe for lack of memory (the
-        // kernel then warns "Failed to disarm kprobe-ftrace"). The probe then stays in kprobes'
-        // table, inert (no handler is found for a probe without address), and kprobes keeps
-        // pointing into its allocation: leave that allocation to kprobes rather than free it
-        // under them. (Unregistering again would unbalance kprobes' count of armed probes.)
-        // SAFETY: `probe` is valid; kprobes no longer changes it (its mutex is released).
-        if unsafe { (*probe).addr }.is_null() {
-            pr_err!("unregister_kprobe failed: the inert probe is left to kprobes\n");
-            // Left on purpose: not a leak for kmemleak to report (it still scans it).
-            #[cfg(CONFIG_DEBUG_KMEMLEAK)]
-            // SAFETY: `registration` is a live allocation of the slab allocator.
-            unsafe {
-                bindings::kmemleak_not_leak(registration.cast())
-            };
-            return;
-        }
-        // SAFETY: The allocation comes from `KBox::into_raw` (type invariant) and kprobes no
-        // longer uses it.
-        drop(unsafe { KBox::from_raw(registration) });
+        let raw = self.raw.as_ptr();
+        // SAFETY: `raw` comes from `KBox::into_raw` and its probe, at its start, is registered
+        // through a pointer derived from it (type invariants); `unregister_kprobe` returns once
+        // no handler runs any more, so the handler may be dropped after this.
+        unsafe {
+            unregister_and_free(raw, || {
+                bindings::unregister_kprobe(Self::raw_probe(raw));
+            })
+        };
+    }
+}
+
+/// The `RawKprobe<H>` and `Kprobe<H>` of a probe that kprobes hands to a trampoline.
+///
+/// # Safety
+///
+/// `p` is the `struct kprobe` of a registered `Kprobe<H>`, handed by kprobes to a handler.
+unsafe fn owner_of<'a, H: KprobeHandler>(p: *mut bindings::kprobe) -> (&'a Probe, &'a Kprobe<H>) {
+    // SAFETY: `p` was derived from the pointer to a live `RawKprobe<H>` whose first field it
+    // is (`#[repr(C)]`; `Probe` and `Opaque` are transparent), whose `owner` is the pinned
+    // `Kprobe<H>`, live while the probe is registered, which it is while kprobes calls its
+    // handlers (`Kprobe`'s invariants). Only `Opaque` parts of it may change meanwhile.
+    unsafe {
+        let raw = &*p.cast::<RawKprobe<H>>();
+        (&raw.probe, &*raw.owner)
     }
 }
 
@@ -227,16 +401,15 @@ impl<H: KprobeHandler> Drop for Kprobe<H> {
 ///
 /// # Safety
 ///
-/// Called by kprobes with `p` the `struct kprobe` of a registered `Kprobe<H>`.
+/// Called by kprobes with `p` the `struct kprobe` of a registered `Kprobe<H>`, planted at the
+/// entry of a function that `H::Signature` accepted, and `regs` the registers there.
 unsafe extern "C" fn pre_handler<H: KprobeHandler>(
     p: *mut bindings::kprobe,
-    _regs: *mut bindings::pt_regs,
+    regs: *mut bindings::pt_regs,
 ) -> c_int {
-    // SAFETY: `p` was derived from the pointer to a live `Registration<H>` whose first field
-    // it is (`#[repr(C)]`; `Probe` and `Opaque` are transparent), and kprobes calls handlers
-    // only while the probe is registered (`Kprobe`'s invariants).
-    let registration = unsafe { &*p.cast::<Registration<H>>() };
-    registration.handler.pre_handler(&registration.probe);
+    // SAFETY: By the function's safety requirements.
+    let ((probe, kprobe), regs) = unsafe { (owner_of::<H>(p), Regs::from_raw(regs)) };
+    kprobe.handler.pre_handler(probe, regs);
     // Let kprobes single-step the probed instruction, as the seed's handler does.
     0
 }
@@ -245,13 +418,14 @@ unsafe extern "C" fn pre_handler<H: KprobeHandler>(
 ///
 /// # Safety
 ///
-/// As for [`pre_handler`].
+/// Called by kprobes with `p` the `struct kprobe` of a registered `Kprobe<H>` and `regs`
+/// valid registers.
 unsafe extern "C" fn post_handler<H: KprobeHandler>(
     p: *mut bindings::kprobe,
-    _regs: *mut bindings::pt_regs,
+    regs: *mut bindings::pt_regs,
     _flags: c_ulong,
 ) {
-    // SAFETY: As in `pre_handler`.
-    let registration = unsafe { &*p.cast::<Registration<H>>() };
-    registration.handler.post_handler(&registration.probe);
+    // SAFETY: By the function's safety requirements; the registers are untyped.
+    let ((probe, kprobe), regs) = unsafe { (owner_of::<H>(p), Regs::from_raw(regs)) };
+    kprobe.handler.post_handler(probe, regs);
 }

@@ -363,12 +363,16 @@ impl<T: ?Sized> Deref for ParamGuard<'_, T> {
 /// Declared with [`module_param!`] or [`module_param_named!`].
 pub(crate) struct ScalarParam<T: Scalar> {
     value: T::Atomic,
+    on_set: Option<fn(T::Value, &mut ParamsLocked) -> Result>,
 }
 
 impl<T: Scalar> ScalarParam<T> {
     #[doc(hidden)]
-    pub(crate) const fn from_atomic(value: T::Atomic) -> Self {
-        Self { value }
+    pub(crate) const fn from_atomic(
+        value: T::Atomic,
+        on_set: Option<fn(T::Value, &mut ParamsLocked) -> Result>,
+    ) -> Self {
+        Self { value, on_set }
     }
 
     /// The current value: the last one written at load time, through sysfs or by [`Self::set`].
@@ -407,12 +411,21 @@ impl<T: Scalar> ScalarParam<T> {
         // SAFETY: `val` is as the kernel gave it; `shadow` is a valid `kernel_param` whose
         // `arg` points to a writable `T::Value`.
         let ret = unsafe { T::c_set(val, &shadow) };
-        if ret == 0 {
-            // SAFETY: `kp` was made by `module_param!` for a `ScalarParam<T>`.
-            let param = unsafe { param_of::<Self>(kp) };
-            param.set(parsed);
+        if ret != 0 {
+            return ret;
         }
-        ret
+        // SAFETY: `kp` was made by `module_param!` for a `ScalarParam<T>`.
+        let param = unsafe { param_of::<Self>(kp) };
+        if let Some(on_set) = param.on_set {
+            // SAFETY: The kernel holds the parameter lock while it sets a parameter (at load
+            // in `parse_one`, through sysfs in `param_attr_store`).
+            let mut locked = unsafe { ParamsLocked::assume_held() };
+            if let Err(e) = on_set(parsed, &mut locked) {
+                return e.to_errno();
+            }
+        }
+        param.set(parsed);
+        0
     }
 
     /// The `kernel_param_ops.get` of scalars: C's formatter prints a snapshot of the value.
@@ -514,6 +527,21 @@ impl<const N: usize> StringParam<N> {
     pub(crate) fn read<'a>(&'a self, _locked: &'a ParamsLocked) -> &'a CStr {
         // SAFETY: The lock is held for `'a`, so the value does not change meanwhile.
         Self::as_cstr(unsafe { &*self.value.get() })
+    }
+
+    /// Sets the value from code, as a C module copies into its buffer, while the caller holds
+    /// the parameter lock: for a read-only (0444) string that the module reports in sysfs.
+    /// `-ENOSPC` if `value` and its NUL do not fit.
+    pub(crate) fn write(&self, value: &[u8], _locked: &mut ParamsLocked) -> Result {
+        if value.len() >= N || value.contains(&0) {
+            return Err(ENOSPC);
+        }
+        let mut buf = [0u8; N];
+        buf[..value.len()].copy_from_slice(value);
+        // SAFETY: The lock is held and its proof borrowed exclusively, so no `read` borrow of
+        // the value is alive, and `ops_get` (which takes the lock) does not run meanwhile.
+        unsafe { *self.value.get() = buf };
+        Ok(())
     }
 
     /// The string up to its first NUL; `ops_set` and `new` ensure that there is one.
@@ -870,8 +898,10 @@ pub(crate) use __param_entry;
 /// ```
 #[allow(unused_macros)]
 macro_rules! module_param {
-    ($var:ident: $ty:ident $(= $default:expr)?, $perm:expr) => {
-        $crate::params::module_param_named!($var, $var: $ty $(= $default)?, $perm);
+    ($var:ident: $ty:ident $(= $default:expr)?, $perm:expr $(, on_set = $hook:expr)? $(,)?) => {
+        $crate::params::module_param_named!(
+            $var, $var: $ty $(= $default)?, $perm $(, on_set = $hook)?
+        );
     };
 }
 #[allow(unused_imports)]
@@ -884,6 +914,11 @@ pub(crate) use module_param;
 /// module_param_named!(no_use, no_use_variable: int = 0, 0o644);
 /// pr_info!("no_use_variable is {}\n", no_use_variable.get());
 /// ```
+///
+/// A scalar may take `on_set = f`, `fn f(new: T, locked: &mut ParamsLocked) -> Result`, run on
+/// every new value (at load and through sysfs) before it is published, with the parameter lock
+/// held: an error refuses the value and the old one stays, as for strings
+/// ([`module_param_string!`]). `module_param!` takes it too.
 #[allow(unused_macros)]
 macro_rules! module_param_named {
     ($name:ident, $var:ident: charp, $perm:expr) => {
@@ -897,7 +932,8 @@ macro_rules! module_param_named {
             "charp"
         );
     };
-    ($name:ident, $var:ident: $ty:ident $(= $default:expr)?, $perm:expr) => {
+    ($name:ident, $var:ident: $ty:ident $(= $default:expr)?, $perm:expr
+     $(, on_set = $hook:expr)? $(,)?) => {
         #[allow(non_upper_case_globals)]
         pub(crate) static $var: $crate::params::ScalarParam<$crate::params::types::$ty> =
             $crate::params::ScalarParam::from_atomic(
@@ -907,6 +943,7 @@ macro_rules! module_param_named {
                         $(, $default)?
                     ),
                 ),
+                $crate::params::__default!(None $(, Some($hook))?),
             );
         $crate::params::__param_entry!(
             $name,

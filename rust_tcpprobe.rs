@@ -2,32 +2,49 @@
 
 //! A kprobe on `tcp_sendmsg_locked`: the Rust twin of the seeds' `tcpprobe.c`, and more.
 //!
-//! As the C module: the `symbol` parameter names the function probed (default
-//! `tcp_sendmsg_locked`), each hit logs `tcpprobe handler_pre executed, no_use_variable is <n>`
-//! and `tcpprobe handler_post executed, ...` with the live value of the `no_use` parameter,
-//! loading logs `Planted kprobe at <addr>` (or fails with `register_kprobe failed, returned
-//! <errno>`), unloading logs `kprobe at <addr> unregistered`. The seed's `handler_fault` is
-//! gone: current kernels have no fault handler in `struct kprobe`.
+//! As the C module: the `symbol` parameter names the function probed, each hit logs
+//! `tcpprobe handler_pre executed, no_use_variable is <n>` and `tcpprobe handler_post executed,
+//! ...` with the live value of the `no_use` parameter, loading logs `Planted kprobe at <addr>`
+//! (or fails with `register_kprobe failed, returned <errno>`), unloading logs `kprobe at <addr>
+//! unregistered`. The seed's `handler_fault` is gone: current kernels have no fault handler in
+//! `struct kprobe`.
 //!
 //! Beyond it:
+//! - `symbol` is a list of functions tried in order until one can be probed (default
+//!   `tcp_sendmsg_locked,tcp_sendmsg`: the second where the first is inlined or renamed);
+//!   `probed` shows the one in use.
 //! - `log_every=N` logs one hit in N (0: none), so that the module can stay loaded on a busy
 //!   machine; the default, 1, logs every hit as the seed does.
 //! - `hits` and `missed` count the probe's hits and missed hits, read-only in sysfs.
 //! - Writing a new `symbol` moves the probe to that function, logged like a fresh load; if the
 //!   new probe cannot be planted, the write fails with the error and the old probe stays.
+//! - `records=1` records every TCP send (see `records.rs` for the line format) into a ring of
+//!   `bufsize` records that `/proc/net/rust_tcpprobe` reads, through a return probe on the
+//!   probed function (which must then be `tcp_sendmsg_locked` or `tcp_sendmsg`). `port` and
+//!   `pid` (0: all) filter the sends recorded; `drops` counts the records lost (ring full, or
+//!   no return-probe instance free). All of them may be written at run time.
 
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::prelude::*;
 
 mod compat;
-use compat::module;
+use compat::{fmt, module};
+mod bindings;
 mod kprobe;
 mod params;
-use kprobe::{Kprobe, KprobeHandler, Probe};
+mod procfs;
+mod records;
+mod tcp;
+use kernel::sync::Arc;
+use kprobe::{
+    AnyFunction, Kprobe, KprobeHandler, Kretprobe, KretprobeHandler, Probe, Regs, ReturnRegs,
+};
 use params::{
     module_param, module_param_named, module_param_string, module_parm_desc, ParamLocked,
     ParamsLocked,
 };
+use procfs::ProcFile;
+use records::{Record, Ring};
 
 module! {
     type: RustTcpprobe,
@@ -38,8 +55,13 @@ module! {
 }
 
 const MAX_SYMBOL_LEN: usize = 64;
-module_param_string!(symbol, symbol: [u8; MAX_SYMBOL_LEN] = "tcp_sendmsg_locked", 0o644,
-    on_set = rearm);
+module_param_string!(symbol, symbol: [u8; MAX_SYMBOL_LEN] = "tcp_sendmsg_locked,tcp_sendmsg",
+    0o644, on_set = rearm);
+module_param_string!(probed, probed: [u8; MAX_SYMBOL_LEN], 0o444);
+module_parm_desc!(
+    probed,
+    "the function of symbol's list that is probed (read-only)"
+);
 
 module_param_named!(no_use, no_use_variable: int = 0, 0o644);
 module_parm_desc!(no_use, "this parameter is useless");
@@ -61,6 +83,37 @@ module_parm_desc!(
     "hits missed by the probe (kprobe nmissed, read-only)"
 );
 
+module_param!(records: bool = false, 0o644, on_set = set_records);
+module_parm_desc!(
+    records,
+    "record every TCP send into /proc/net/rust_tcpprobe (default 0: the seed's log lines only)"
+);
+module_param!(bufsize: uint = 4096, 0o644, on_set = check_bufsize);
+module_parm_desc!(
+    bufsize,
+    "records the ring holds (1 to 1048576; default 4096), from the next records=1 on"
+);
+module_param!(port: ushort, 0o644);
+module_parm_desc!(
+    port,
+    "record only sends with this source or destination port (default 0: all)"
+);
+module_param!(pid: int, 0o644);
+module_parm_desc!(pid, "record only sends of this process (default 0: all)");
+module_param!(drops: ullong, 0o444);
+module_parm_desc!(
+    drops,
+    "records lost: ring full, or no return-probe instance free (read-only)"
+);
+
+/// The records' file, in `/proc/net`.
+const RECORDS_FILE: &CStr = kernel::c_str!("rust_tcpprobe");
+/// The most calls the return probe follows at once: 0, the kernel's default (twice the CPUs,
+/// at least 10).
+const MAXACTIVE: u16 = 0;
+/// The largest `bufsize`: a 1048576-record ring takes about 130 MB.
+const MAX_BUFSIZE: u32 = 1 << 20;
+
 /// The probe's handlers.
 ///
 /// They count for themselves which hits to log: `hits` may start anywhere (`insmod` can set
@@ -81,8 +134,11 @@ fn should_log(n: u64) -> bool {
     }
 }
 
+#[vtable]
 impl KprobeHandler for Tcpprobe {
-    fn pre_handler(&self, probe: &Probe) {
+    type Signature = AnyFunction;
+
+    fn pre_handler(&self, probe: &Probe, _regs: &Regs) {
         hits.add(1);
         missed.set(probe.nmissed());
         if should_log(self.pres.fetch_add(1, Relaxed)) {
@@ -93,7 +149,7 @@ impl KprobeHandler for Tcpprobe {
         }
     }
 
-    fn post_handler(&self, _probe: &Probe) {
+    fn post_handler(&self, _probe: &Probe, _regs: &Regs) {
         if should_log(self.posts.fetch_add(1, Relaxed)) {
             pr_info!(
                 "tcpprobe handler_post executed, no_use_variable is {}\n",
@@ -103,55 +159,210 @@ impl KprobeHandler for Tcpprobe {
     }
 }
 
-/// The probe, shared by `init`, `drop` and `rearm`, under the module's parameter lock.
+/// The return probe of record mode: one [`Record`] per send into the ring.
+struct Recorder {
+    ring: Arc<Ring>,
+}
+
+impl KretprobeHandler for Recorder {
+    type Signature = tcp::Sendmsg;
+    type Data = Record;
+
+    fn entry_handler(&self, regs: &Regs<tcp::Sendmsg>) -> Option<Record> {
+        let (tgid, comm) = tcp::current_task();
+        let only_pid = pid.get();
+        if only_pid != 0 && only_pid != tgid {
+            return None;
+        }
+        let args = regs.args();
+        let src = args.sock.local();
+        let dst = args.sock.remote();
+        let only_port = port.get();
+        if only_port != 0 && src.port() != only_port && dst.port() != only_port {
+            return None;
+        }
+        Some(Record {
+            start_ns: tcp::ktime_ns(),
+            pid: tgid,
+            comm,
+            src,
+            dst,
+            size: args.size,
+            result: 0,
+            call_ns: 0,
+            snd_cwnd: args.sock.snd_cwnd(),
+            srtt_us: args.sock.srtt_us(),
+            snd_wnd: args.sock.snd_wnd(),
+        })
+    }
+
+    fn return_handler(&self, probe: &Kretprobe<Self>, mut record: Record, regs: &ReturnRegs) {
+        record.result = regs.return_long() as i64;
+        record.call_ns = tcp::ktime_ns().wrapping_sub(record.start_ns);
+        self.ring.push(record);
+        drops.set(self.ring.drops().wrapping_add(probe.nmissed()));
+    }
+}
+
+/// What is set up while the module is loaded.
+struct Armed {
+    probe: Pin<KBox<Kprobe<Tcpprobe>>>,
+    /// The return probe of record mode, while `records` is on.
+    recorder: Option<Pin<KBox<Kretprobe<Recorder>>>>,
+    ring: Arc<Ring>,
+    /// `/proc/net/rust_tcpprobe`; before `ring`, which it reads, in drop order.
+    _file: ProcFile<Ring>,
+}
+
+/// The module's probes, shared by `init`, `drop` and the `on_set` checks, under the
+/// module's parameter lock.
 enum State {
     /// Parameters are being parsed at load; `init` plants the probe.
     Loading,
-    Armed(Kprobe<Tcpprobe>),
+    Armed(Armed),
     /// `drop` has run: the module is going away.
     Unloaded,
 }
 
 static PROBE: ParamLocked<State> = ParamLocked::new(State::Loading);
 
-/// Plants a probe on `function`, logging as the seed does.
-fn plant(function: &CStr) -> Result<Kprobe<Tcpprobe>> {
-    let handler = Tcpprobe {
-        pres: AtomicU64::new(0),
-        posts: AtomicU64::new(0),
-    };
-    match Kprobe::register(function, handler) {
-        Ok(probe) => {
-            pr_info!("Planted kprobe at {}\n", probe.probe().addr());
-            Ok(probe)
+/// A function name of `symbol`'s list, with its NUL.
+struct Name([u8; MAX_SYMBOL_LEN]);
+
+impl Name {
+    fn as_cstr(&self) -> &CStr {
+        compat::cstr_until_nul(&self.0)
+    }
+}
+
+/// The names of the list `functions` (comma-separated), in order.
+fn names(functions: &CStr) -> impl Iterator<Item = Name> + '_ {
+    compat::cstr_to_bytes(functions)
+        .split(|&b| b == b',')
+        .map(|name| {
+            let mut buf = [0u8; MAX_SYMBOL_LEN];
+            // `symbol` holds fewer than `MAX_SYMBOL_LEN` bytes, so each name fits with its NUL.
+            let len = name.len().min(MAX_SYMBOL_LEN - 1);
+            buf[..len].copy_from_slice(&name[..len]);
+            Name(buf)
+        })
+}
+
+/// Plants a probe on the first function of the list `functions` that can be probed, logging
+/// as the seed does; the function's name with it. On failure, the error of the last one.
+fn plant(functions: &CStr) -> Result<(Pin<KBox<Kprobe<Tcpprobe>>>, Name)> {
+    let mut error = ENOENT;
+    let mut tried = names(functions).peekable();
+    while let Some(name) = tried.next() {
+        let handler = Tcpprobe {
+            pres: AtomicU64::new(0),
+            posts: AtomicU64::new(0),
+        };
+        match KBox::pin_init(Kprobe::new(name.as_cstr(), handler), GFP_KERNEL) {
+            Ok(probe) => {
+                pr_info!("Planted kprobe at {}\n", probe.probe().addr());
+                return Ok((probe, name));
+            }
+            Err(e) => {
+                if let Some(next) = tried.peek() {
+                    pr_info!(
+                        "cannot probe {} ({}), trying {}\n",
+                        Str(&name),
+                        e.to_errno(),
+                        Str(next)
+                    );
+                }
+                error = e;
+            }
         }
-        Err(e) => {
-            pr_err!("register_kprobe failed, returned {}\n", e.to_errno());
-            Err(e)
-        }
+    }
+    pr_err!("register_kprobe failed, returned {}\n", error.to_errno());
+    Err(error)
+}
+
+/// A name, for printing.
+struct Str<'a>(&'a Name);
+
+impl fmt::Display for Str<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let bytes = compat::cstr_to_bytes(self.0.as_cstr());
+        f.write_str(core::str::from_utf8(bytes).unwrap_or("?"))
     }
 }
 
 /// Logs the unregistration of a probe, which dropping it does.
-fn remove(probe: Kprobe<Tcpprobe>) {
+fn remove(probe: Pin<KBox<Kprobe<Tcpprobe>>>) {
     let addr = probe.probe().addr();
     drop(probe);
     pr_info!("kprobe at {} unregistered\n", addr);
 }
 
-/// `on_set` of `symbol`: a new value moves the probe there. The new probe is planted before
-/// the old one is removed, so that a failure leaves the old one in place.
-fn rearm(function: &CStr, locked: &mut ParamsLocked) -> Result {
-    match PROBE.get_mut(locked) {
+/// Plants record mode's return probe on `function`, with a ring of `bufsize` records.
+fn plant_recorder(function: &CStr, ring: &Arc<Ring>) -> Result<Pin<KBox<Kretprobe<Recorder>>>> {
+    ring.resize(bufsize.get() as usize)?;
+    let recorder = Recorder { ring: ring.clone() };
+    KBox::pin_init(Kretprobe::new(function, MAXACTIVE, recorder), GFP_KERNEL).inspect_err(|e| {
+        pr_err!("register_kretprobe failed, returned {}\n", e.to_errno());
+    })
+}
+
+/// `on_set` of `symbol`: a new list moves the probe (and the return probe of record mode) to
+/// its first function that can be probed. The new probes are planted before the old ones are
+/// removed, so that a failure leaves the old ones in place.
+fn rearm(functions: &CStr, locked: &mut ParamsLocked) -> Result {
+    let (probe, name) = match PROBE.get_mut(locked) {
         // At load, `init` plants the probe on the final value.
-        State::Loading => Ok(()),
-        State::Unloaded => Err(ENODEV),
-        State::Armed(old) => {
-            let new = plant(function)?;
-            let old = core::mem::replace(old, new);
-            remove(old);
-            Ok(())
+        State::Loading => return Ok(()),
+        State::Unloaded => return Err(ENODEV),
+        State::Armed(armed) => {
+            let (probe, name) = plant(functions)?;
+            let recorder = match &armed.recorder {
+                None => None,
+                Some(_) => match plant_recorder(name.as_cstr(), &armed.ring) {
+                    Ok(recorder) => Some(recorder),
+                    Err(e) => {
+                        remove(probe);
+                        return Err(e);
+                    }
+                },
+            };
+            drop(core::mem::replace(&mut armed.recorder, recorder));
+            (core::mem::replace(&mut armed.probe, probe), name)
         }
+    };
+    remove(probe);
+    probed.write(compat::cstr_to_bytes(name.as_cstr()), locked)
+}
+
+/// `on_set` of `records`: plants or removes the return probe that makes the records.
+fn set_records(on: bool, locked: &mut ParamsLocked) -> Result {
+    let function = probed_name(locked);
+    let State::Armed(armed) = PROBE.get_mut(locked) else {
+        // At load, `init` starts recording; once unloading, nothing does.
+        return Ok(());
+    };
+    match (on, armed.recorder.is_some()) {
+        (true, false) => armed.recorder = Some(plant_recorder(function.as_cstr(), &armed.ring)?),
+        (false, true) => armed.recorder = None,
+        _ => (),
+    }
+    Ok(())
+}
+
+/// A copy of the name in `probed`.
+fn probed_name(locked: &ParamsLocked) -> Name {
+    let mut buf = [0u8; MAX_SYMBOL_LEN];
+    let name = compat::cstr_to_bytes(probed.read(locked));
+    buf[..name.len()].copy_from_slice(name);
+    Name(buf)
+}
+
+/// `on_set` of `bufsize`: 1 to `MAX_BUFSIZE` records.
+fn check_bufsize(size: u32, _locked: &mut ParamsLocked) -> Result {
+    if (1..=MAX_BUFSIZE).contains(&size) {
+        Ok(())
+    } else {
+        Err(EINVAL)
     }
 }
 
@@ -159,9 +370,28 @@ struct RustTcpprobe;
 
 impl kernel::Module for RustTcpprobe {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        let ring = Ring::new()?;
+        let file = ProcFile::new(RECORDS_FILE, ring.clone())?;
         let mut locked = params::lock();
-        let probe = plant(symbol.read(&locked))?;
-        *PROBE.get_mut(&mut locked) = State::Armed(probe);
+        let (probe, name) = plant(symbol.read(&locked))?;
+        let recorder = if records.get() {
+            match plant_recorder(name.as_cstr(), &ring) {
+                Ok(recorder) => Some(recorder),
+                Err(e) => {
+                    remove(probe);
+                    return Err(e);
+                }
+            }
+        } else {
+            None
+        };
+        probed.write(compat::cstr_to_bytes(name.as_cstr()), &mut locked)?;
+        *PROBE.get_mut(&mut locked) = State::Armed(Armed {
+            probe,
+            recorder,
+            ring,
+            _file: file,
+        });
         Ok(RustTcpprobe)
     }
 }
@@ -169,8 +399,15 @@ impl kernel::Module for RustTcpprobe {
 impl Drop for RustTcpprobe {
     fn drop(&mut self) {
         let mut locked = params::lock();
-        if let State::Armed(probe) = core::mem::replace(PROBE.get_mut(&mut locked), State::Unloaded)
+        if let State::Armed(armed) = core::mem::replace(PROBE.get_mut(&mut locked), State::Unloaded)
         {
+            let Armed {
+                probe,
+                recorder,
+                ring: _,
+                _file,
+            } = armed;
+            drop(recorder);
             missed.set(probe.probe().nmissed());
             remove(probe);
         }

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What bindgen reads to make bindings_generated.rs for rust_tcpprobe's Rust-meets-C files
+ * (kprobe.rs, tcp.rs, procfs.rs), as this kernel tree and config define them:
+ * - struct kprobe and struct kretprobe, their (un)registration, kmemleak_not_leak() (only with
+ *   CONFIG_DEBUG_KMEMLEAK);
+ * - procfs's proc_ops, proc_create_data(), proc_remove() and init_net;
+ * - ktime_get_mono_fast_ns();
+ * - enum kmod_layout: the offsets and sizes of the fields read from structures that are opaque
+ *   to Rust here (pt_regs, kretprobe_instance, sock, tcp_sock, task_struct, net, file). clang
+ *   evaluates them for this tree, so the Rust side names no field that moves between kernel
+ *   versions or that bindgen would reach through anonymous unions.
+ */
+#include <linux/fs.h>
+#include <linux/kmemleak.h>
+#include <linux/kprobes.h>
+#include <linux/proc_fs.h>
+#include <linux/sched.h>
+#include <linux/stddef.h>
+#include <linux/timekeeping.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#define KMOD_SIZEOF(type, field) sizeof(((type *)0)->field)
+
+enum kmod_layout {
+	/* The first six arguments of a function, at its entry, and its return value. */
+#if defined(CONFIG_X86_64)
+	KMOD_REGS_ARG0 = offsetof(struct pt_regs, di),
+	KMOD_REGS_ARG1 = offsetof(struct pt_regs, si),
+	KMOD_REGS_ARG2 = offsetof(struct pt_regs, dx),
+	KMOD_REGS_ARG3 = offsetof(struct pt_regs, cx),
+	KMOD_REGS_ARG4 = offsetof(struct pt_regs, r8),
+	KMOD_REGS_ARG5 = offsetof(struct pt_regs, r9),
+	KMOD_REGS_RET = offsetof(struct pt_regs, ax),
+#elif defined(CONFIG_ARM64)
+	KMOD_REGS_ARG0 = offsetof(struct pt_regs, regs[0]),
+	KMOD_REGS_ARG1 = offsetof(struct pt_regs, regs[1]),
+	KMOD_REGS_ARG2 = offsetof(struct pt_regs, regs[2]),
+	KMOD_REGS_ARG3 = offsetof(struct pt_regs, regs[3]),
+	KMOD_REGS_ARG4 = offsetof(struct pt_regs, regs[4]),
+	KMOD_REGS_ARG5 = offsetof(struct pt_regs, regs[5]),
+	KMOD_REGS_RET = offsetof(struct pt_regs, regs[0]),
+#else
+#error "kprobe.rs reads arguments on x86_64 and arm64 only"
+#endif
+	KMOD_SIZEOF_REG = sizeof(unsigned long),
+
+	/* get_kretprobe(): the kretprobe of an instance, through its rethook or holder. */
+	KMOD_RI_DATA = offsetof(struct kretprobe_instance, data),
+	KMOD_KRETPROBE_MAX_DATA_SIZE = KRETPROBE_MAX_DATA_SIZE,
+#ifdef CONFIG_KRETPROBE_ON_RETHOOK
+	KMOD_RI_OWNER = offsetof(struct kretprobe_instance, node.rethook),
+	KMOD_OWNER_RP = offsetof(struct rethook, data),
+#else
+	KMOD_RI_OWNER = offsetof(struct kretprobe_instance, rph),
+	KMOD_OWNER_RP = offsetof(struct kretprobe_holder, rp),
+#endif
+
+	/* A TCP socket's addresses, ports and the state tcp_probe recorded. */
+	KMOD_SK_FAMILY = offsetof(struct sock, sk_family),
+	KMOD_SK_DADDR = offsetof(struct sock, sk_daddr),
+	KMOD_SK_RCV_SADDR = offsetof(struct sock, sk_rcv_saddr),
+	KMOD_SK_DPORT = offsetof(struct sock, sk_dport),
+	KMOD_SK_NUM = offsetof(struct sock, sk_num),
+#if IS_ENABLED(CONFIG_IPV6)
+	KMOD_HAS_IPV6 = 1,
+	KMOD_SK_V6_DADDR = offsetof(struct sock, sk_v6_daddr),
+	KMOD_SK_V6_RCV_SADDR = offsetof(struct sock, sk_v6_rcv_saddr),
+#else
+	KMOD_HAS_IPV6 = 0,
+	KMOD_SK_V6_DADDR = 0,
+	KMOD_SK_V6_RCV_SADDR = 0,
+#endif
+	KMOD_TP_SND_CWND = offsetof(struct tcp_sock, snd_cwnd),
+	KMOD_TP_SRTT_US = offsetof(struct tcp_sock, srtt_us),
+	KMOD_TP_SND_WND = offsetof(struct tcp_sock, snd_wnd),
+	KMOD_SIZEOF_SND_CWND = KMOD_SIZEOF(struct tcp_sock, snd_cwnd),
+	KMOD_SIZEOF_SRTT_US = KMOD_SIZEOF(struct tcp_sock, srtt_us),
+	KMOD_SIZEOF_SND_WND = KMOD_SIZEOF(struct tcp_sock, snd_wnd),
+	KMOD_AF_INET = AF_INET,
+	KMOD_AF_INET6 = AF_INET6,
+
+	/* The task that runs a probed function. */
+	KMOD_TASK_TGID = offsetof(struct task_struct, tgid),
+	KMOD_TASK_COMM = offsetof(struct task_struct, comm),
+	KMOD_SIZEOF_TGID = KMOD_SIZEOF(struct task_struct, tgid),
+	KMOD_SIZEOF_COMM = KMOD_SIZEOF(struct task_struct, comm),
+
+	/* procfs: /proc/net of the initial namespace, and a reader's file. */
+	KMOD_NET_PROC_NET = offsetof(struct net, proc_net),
+	KMOD_FILE_F_INODE = offsetof(struct file, f_inode),
+	KMOD_FILE_F_FLAGS = offsetof(struct file, f_flags),
+	KMOD_INODE_I_PRIVATE = offsetof(struct inode, i_private),
+	KMOD_O_NONBLOCK = O_NONBLOCK,
+};

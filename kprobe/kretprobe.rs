@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Return probes: a handler at a function's entry and one at its return, per call.
+//!
+//! C header: [`include/linux/kprobes.h`](srctree/include/linux/kprobes.h)
+//!
+//! At each call of the probed function, kprobes takes a free instance (at most `maxactive`
+//! calls are followed at once; a call that finds none is missed and counted), runs the entry
+//! handler, and at the function's return the return handler, with what the entry handler kept
+//! in the instance ([`KretprobeHandler::Data`]). The handlers' context is a kprobe's (see
+//! [`super`]).
+
+use core::marker::PhantomPinned;
+use core::ptr::{self, NonNull};
+use kernel::ffi::c_int;
+use kernel::prelude::*;
+use kernel::types::Opaque;
+
+use super::{check_signature, symbol_name, unregister_and_free, Probe, Regs, Signature};
+use crate::bindings::{self, layout};
+use crate::compat;
+
+/// What a return probe does at the entry and the return of each call it follows.
+pub(crate) trait KretprobeHandler: Send + Sync + Sized {
+    /// The probed function's signature, for typed arguments; [`super::AnyFunction`] if any.
+    type Signature: Signature;
+
+    /// What the entry handler keeps for the return handler, copied into the call's instance.
+    /// `Copy`, because kprobes may recycle an instance without calling the return handler
+    /// (when the task exits meanwhile): nothing in it may need dropping.
+    type Data: Copy + Send;
+
+    /// Called at the function's entry, with its registers there. `None` leaves this call
+    /// alone: no return handler runs for it.
+    fn entry_handler(&self, regs: &Regs<Self::Signature>) -> Option<Self::Data>;
+
+    /// Called when the call that `entry_handler` kept `data` for returns, with the registers
+    /// at the return (for the return value), and the probe (for its counters).
+    fn return_handler(&self, probe: &Kretprobe<Self>, data: Self::Data, regs: &ReturnRegs);
+}
+
+/// The registers at a probed function's return, for its return value.
+#[repr(transparent)]
+pub(crate) struct ReturnRegs(Regs);
+
+impl ReturnRegs {
+    /// The function's return value, as the raw value of its register (C's
+    /// `regs_return_value()`).
+    pub(crate) fn return_value(&self) -> usize {
+        self.0.reg(layout(bindings::KMOD_REGS_RET))
+    }
+
+    /// The return value of a function that returns a `long`/`ssize_t`/`int` (a count, or a
+    /// negative errno), sign-extended.
+    pub(crate) fn return_long(&self) -> isize {
+        self.return_value() as isize
+    }
+}
+
+/// What kprobes points into while a [`Kretprobe`] is registered (see [`super::Kprobe`]).
+#[repr(C)]
+struct RawKretprobe<H: KretprobeHandler> {
+    /// First, so that the `struct kretprobe *` (and its `struct kprobe *`, its first field)
+    /// that kprobes has is the allocation's.
+    probe: Opaque<bindings::kretprobe>,
+    owner: *const Kretprobe<H>,
+    symbol: KVec<u8>,
+}
+
+/// A return probe registered on a kernel function; dropping it unregisters it.
+///
+/// # Invariants
+///
+/// As [`super::Kprobe`]'s: `raw` comes from [`KBox::into_raw`] in [`Kretprobe::new`], is
+/// owned by this value and registered with kprobes (through a pointer derived from it) until
+/// `drop`; its `owner` is this pinned value.
+pub(crate) struct Kretprobe<H: KretprobeHandler> {
+    handler: H,
+    raw: NonNull<RawKretprobe<H>>,
+    _pin: PhantomPinned,
+}
+
+// SAFETY: As for `Kprobe`: unregistering from any task is fine, and the handler is `Send`.
+unsafe impl<H: KretprobeHandler> Send for Kretprobe<H> {}
+
+// SAFETY: Shared access only reads the probe's counters and address, and the `Sync` handler.
+unsafe impl<H: KretprobeHandler> Sync for Kretprobe<H> {}
+
+impl<H: KretprobeHandler> Kretprobe<H> {
+    /// Plants a return probe on the kernel function `symbol`, in place: C's
+    /// `register_kretprobe`, following at most `maxactive` calls at once (0: the kernel's
+    /// default, which depends on the number of CPUs).
+    ///
+    /// Fails with `-EINVAL` if the handler's [`Signature`] does not list `symbol` or `Data`
+    /// does not fit in an instance (4096 bytes), else as `register_kretprobe` does; then
+    /// nothing stays registered or allocated. Sleeps: process context only.
+    pub(crate) fn new<'a>(
+        symbol: &'a CStr,
+        maxactive: u16,
+        handler: H,
+    ) -> impl PinInit<Self, Error> + 'a
+    where
+        H: 'a,
+    {
+        let init = move |slot: *mut Self| -> Result {
+            check_signature::<H::Signature>(symbol)?;
+            let data_size = core::mem::size_of::<H::Data>();
+            if data_size > layout(bindings::KMOD_KRETPROBE_MAX_DATA_SIZE) {
+                return Err(EINVAL);
+            }
+            let raw = KBox::into_raw(KBox::new(
+                RawKretprobe {
+                    probe: Opaque::new(bindings::kretprobe::default()),
+                    owner: slot,
+                    symbol: symbol_name(symbol)?,
+                },
+                GFP_KERNEL,
+            )?);
+            // SAFETY: `raw` is a valid allocation, made above.
+            let rp = unsafe { Self::raw_kretprobe(raw) };
+            // SAFETY: `rp` is valid and not yet shared; `symbol` is in the same allocation.
+            unsafe {
+                (*rp).kp.symbol_name = (*raw).symbol.as_ptr();
+                (*rp).handler = Some(return_handler::<H>);
+                (*rp).entry_handler = Some(entry_handler::<H>);
+                (*rp).maxactive = c_int::from(maxactive);
+                (*rp).data_size = data_size;
+            }
+            // SAFETY: `slot` is valid for writes (`pin_init_from_closure`'s contract); the
+            // handler is written before the probe that calls it is registered.
+            unsafe {
+                ptr::write(&raw mut (*slot).handler, handler);
+                ptr::write(&raw mut (*slot).raw, NonNull::new_unchecked(raw));
+                ptr::write(&raw mut (*slot)._pin, PhantomPinned);
+            }
+            // SAFETY: `rp` is a valid `struct kretprobe` in an allocation that stays put, and
+            // `owner` points to the pinned slot, initialised above.
+            let ret = unsafe { bindings::register_kretprobe(rp) };
+            if ret < 0 {
+                // SAFETY: kprobes did not keep the probe, so the handler and the allocation
+                // are ours to drop, which leaves the slot uninitialised, as an error must.
+                unsafe {
+                    ptr::drop_in_place(&raw mut (*slot).handler);
+                    drop(KBox::from_raw(raw));
+                }
+                return Err(Error::from_errno(ret));
+            }
+            // INVARIANT: Registered through a pointer derived from `raw`, from `KBox::into_raw`;
+            // `owner` is the pinned slot.
+            Ok(())
+        };
+        // SAFETY: On `Ok`, the closure initialised every field of the slot; on `Err`, none.
+        // It never moves the slot, whose address the probe keeps.
+        unsafe { compat::pin_init_from_closure(init) }
+    }
+
+    /// The `struct kretprobe *` of `raw`, derived from the pointer to the whole allocation.
+    ///
+    /// # Safety
+    ///
+    /// `raw` points to a valid `RawKretprobe<H>`.
+    unsafe fn raw_kretprobe(raw: *mut RawKretprobe<H>) -> *mut bindings::kretprobe {
+        // SAFETY: By the function's safety requirement; no reference is made.
+        unsafe { &raw mut (*raw).probe }.cast()
+    }
+
+    fn rp(&self) -> *mut bindings::kretprobe {
+        // SAFETY: The allocation lives as long as `self` (type invariant).
+        unsafe { Self::raw_kretprobe(self.raw.as_ptr()) }
+    }
+
+    /// The probe at the function's entry, for its address and its own missed hits.
+    pub(crate) fn probe(&self) -> &Probe {
+        // SAFETY: `kp` is the first field of the live `struct kretprobe`; `Probe` is a
+        // transparent `Opaque`, so kprobes may write to it meanwhile.
+        unsafe { &*(&raw mut (*self.rp()).kp).cast::<Probe>() }
+    }
+
+    /// Calls not followed: those that found no free instance (`kretprobe.nmissed`) and the
+    /// hits that the entry probe itself missed.
+    pub(crate) fn nmissed(&self) -> u64 {
+        // SAFETY: The `struct kretprobe` is valid; kprobes updates `nmissed` as a plain counter,
+        // read once as C's `READ_ONCE` would.
+        let rp_missed = unsafe { ptr::read_volatile(&raw const (*self.rp()).nmissed) };
+        u64::try_from(rp_missed)
+            .unwrap_or(0)
+            .wrapping_add(self.probe().nmissed())
+    }
+}
+
+impl<H: KretprobeHandler> Drop for Kretprobe<H> {
+    fn drop(&mut self) {
+        let raw = self.raw.as_ptr();
+        // SAFETY: `raw` comes from `KBox::into_raw` and starts with the registered
+        // `struct kretprobe`, whose first field is its `struct kprobe` (type invariants).
+        // `unregister_kretprobe` returns once no handler runs any more, and calls in flight
+        // then return without calling ours.
+        unsafe {
+            unregister_and_free(raw, || {
+                bindings::unregister_kretprobe(Self::raw_kretprobe(raw));
+            })
+        };
+    }
+}
+
+/// The `Kretprobe<H>` of an instance, as C's `get_kretprobe()` finds it (through the
+/// instance's rethook, or its holder on kernels without rethook), and the instance's data.
+/// `None` once the probe is being unregistered (kernels without rethook clear the pointer).
+///
+/// # Safety
+///
+/// `ri` is an instance of a registered `Kretprobe<H>`, handed by kprobes to a handler.
+unsafe fn instance<'a, H: KretprobeHandler>(
+    ri: *mut bindings::kretprobe_instance,
+) -> Option<(&'a Kretprobe<H>, *mut H::Data)> {
+    let ri = ri.cast::<u8>();
+    // SAFETY: `ri` is a live instance (function safety requirement), whose owner pointer (a
+    // `struct rethook *` or `struct kretprobe_holder *`, at this tree's offset) is valid, as is
+    // the `struct kretprobe *` at this tree's offset in what it points to: a word each, read
+    // once (C's `rcu_dereference`; the handler runs in an RCU read-side section).
+    let rp = unsafe {
+        let owner = ptr::read_volatile(ri.add(layout(bindings::KMOD_RI_OWNER)).cast::<*const u8>());
+        ptr::read_volatile(
+            owner
+                .add(layout(bindings::KMOD_OWNER_RP))
+                .cast::<*const u8>(),
+        )
+    };
+    if rp.is_null() {
+        return None;
+    }
+    // SAFETY: `rp` is the `struct kretprobe` of a registered `Kretprobe<H>`, the first field of
+    // its `RawKretprobe<H>`, whose `owner` is live while it is registered.
+    let owner = unsafe { &*(*rp.cast::<RawKretprobe<H>>()).owner };
+    // SAFETY: The instance's data follows it, `data_size` (`size_of::<H::Data>()`) bytes.
+    let data = unsafe { ri.add(layout(bindings::KMOD_RI_DATA)) }.cast::<H::Data>();
+    Some((owner, data))
+}
+
+/// The `kretprobe.entry_handler` of a `Kretprobe<H>`.
+///
+/// # Safety
+///
+/// Called by kprobes at the entry of a function that `H::Signature` accepted, with `ri` an
+/// instance of a registered `Kretprobe<H>` and `regs` the registers there.
+unsafe extern "C" fn entry_handler<H: KretprobeHandler>(
+    ri: *mut bindings::kretprobe_instance,
+    regs: *mut bindings::pt_regs,
+) -> c_int {
+    // SAFETY: By the function's safety requirements.
+    let Some((kretprobe, data)) = (unsafe { instance::<H>(ri) }) else {
+        return 1;
+    };
+    // SAFETY: The registers are those at the entry of an accepted function, during the call.
+    let regs = unsafe { Regs::from_raw(regs) };
+    match kretprobe.handler.entry_handler(regs) {
+        Some(value) => {
+            // SAFETY: `data` has room for one `H::Data` (`data_size`), maybe unaligned.
+            unsafe { ptr::write_unaligned(data, value) };
+            0
+        }
+        // Not zero: kprobes recycles the instance, and no return handler runs for it.
+        None => 1,
+    }
+}
+
+/// The `kretprobe.handler` of a `Kretprobe<H>`.
+///
+/// # Safety
+///
+/// Called by kprobes at the return of a call whose entry handler returned 0, with `ri` its
+/// instance and `regs` the registers at the return.
+unsafe extern "C" fn return_handler<H: KretprobeHandler>(
+    ri: *mut bindings::kretprobe_instance,
+    regs: *mut bindings::pt_regs,
+) -> c_int {
+    // SAFETY: By the function's safety requirements.
+    let Some((kretprobe, data)) = (unsafe { instance::<H>(ri) }) else {
+        return 0;
+    };
+    // SAFETY: The entry handler wrote an `H::Data` there (it returned 0 only after that).
+    let value = unsafe { ptr::read_unaligned(data) };
+    // SAFETY: `ReturnRegs` is transparent over untyped `Regs`; `regs` is valid for the call.
+    let regs = unsafe { &*ptr::from_ref::<Regs>(Regs::from_raw(regs)).cast::<ReturnRegs>() };
+    kretprobe.handler.return_handler(kretprobe, value, regs);
+    0
+}

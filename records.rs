@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `rust_tcpprobe`'s records: one per TCP send, in a ring that `/proc/net/rust_tcpprobe`
+//! reads, one line per record.
+//!
+//! The probe's return handler adds a record ([`Ring::push`]); a full ring drops it and counts
+//! the drop, as the old `tcp_probe` did without counting. A reader takes records out in order;
+//! when there is none it sleeps until one comes (or fails with `EAGAIN` when opened with
+//! `O_NONBLOCK`). A record's line:
+//!
+//! ```text
+//! <seconds>.<ns> <pid> <comm> <source addr:port> <destination addr:port> <size> <result>
+//!     <call ns> <snd_cwnd> <srtt us> <snd_wnd>
+//! ```
+//!
+//! (one line), e.g. `123.456789012 211 python3 127.0.0.1:40000 127.0.0.1:5001 64 64 5312 10 21
+//! 65483`: the send's start on the monotonic clock, the sending process and its name (bytes
+//! outside printable ASCII as `?`), the socket's endpoints (IPv6 as `[addr]:port`), the bytes
+//! asked, what the call returned (bytes queued, or a negative errno), how long the call took,
+//! and the socket's congestion window (segments), smoothed RTT (µs) and peer window (bytes) at
+//! the send's start.
+
+use core::fmt::Write;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use kernel::prelude::*;
+use kernel::sync::{Arc, CondVar, SpinLock};
+
+use crate::procfs::ProcRead;
+use crate::tcp::Endpoint;
+
+/// One TCP send.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Record {
+    /// When the call started, in ns on the monotonic clock.
+    pub(crate) start_ns: u64,
+    /// The sending process (`tgid`).
+    pub(crate) pid: i32,
+    /// The sending task's name, NUL-padded.
+    pub(crate) comm: [u8; 16],
+    pub(crate) src: Endpoint,
+    pub(crate) dst: Endpoint,
+    /// The bytes asked to be sent.
+    pub(crate) size: usize,
+    /// What the call returned: bytes queued, or a negative errno.
+    pub(crate) result: i64,
+    /// How long the call took, in ns.
+    pub(crate) call_ns: u64,
+    pub(crate) snd_cwnd: u32,
+    pub(crate) srtt_us: u32,
+    pub(crate) snd_wnd: u32,
+}
+
+/// The longest line a record makes: two `[IPv6]:port` of 47 bytes, a 15-byte name, and the
+/// widest numbers, with room to spare.
+pub(crate) const MAX_LINE: usize = 320;
+
+/// A `core::fmt::Write` into a byte buffer that fails rather than overflow.
+struct LineWriter<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl Write for LineWriter<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let end = self.len.checked_add(s.len()).ok_or(core::fmt::Error)?;
+        self.buf
+            .get_mut(self.len..end)
+            .ok_or(core::fmt::Error)?
+            .copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+impl Record {
+    /// Writes the record's line (see the module's documentation) into `buf`; its length.
+    fn format(&self, buf: &mut [u8; MAX_LINE]) -> usize {
+        let mut comm = [b'?'; 16];
+        let mut comm_len = 0;
+        for (out, &c) in comm
+            .iter_mut()
+            .zip(self.comm.iter().take_while(|&&c| c != 0))
+        {
+            if c.is_ascii_graphic() {
+                *out = c;
+            }
+            comm_len += 1;
+        }
+        let comm = core::str::from_utf8(&comm[..comm_len]).unwrap_or("?");
+        let mut w = LineWriter { buf, len: 0 };
+        // A line that did not fit (it cannot: `MAX_LINE`) is cut, never overflows.
+        let _ = writeln!(
+            w,
+            "{}.{:09} {} {} {} {} {} {} {} {} {} {}",
+            self.start_ns / 1_000_000_000,
+            self.start_ns % 1_000_000_000,
+            self.pid,
+            comm,
+            self.src,
+            self.dst,
+            self.size,
+            self.result,
+            self.call_ns,
+            self.snd_cwnd,
+            self.srtt_us,
+            self.snd_wnd,
+        );
+        w.len
+    }
+}
+
+/// The ring's contents, under its lock.
+struct Slots {
+    records: KVVec<Record>,
+    /// Index of the oldest record.
+    head: usize,
+    /// Records held, at most `records.len()`.
+    len: usize,
+    /// Readers asleep waiting for a record: a push wakes them only if there are any.
+    sleepers: usize,
+}
+
+/// The ring of records, shared by the probe (which adds) and the `/proc` file (which reads).
+///
+/// A spinlock guards it: the probe adds from its handler, which cannot sleep, and the reader
+/// copies records out under it, formatting them only after releasing it.
+#[pin_data]
+pub(crate) struct Ring {
+    #[pin]
+    slots: SpinLock<Slots>,
+    #[pin]
+    readable: CondVar,
+    /// Set when the file goes away: readers return.
+    closing: AtomicBool,
+    /// Records dropped because the ring was full.
+    drops: AtomicU64,
+}
+
+impl Ring {
+    /// An empty ring, with no room yet ([`Ring::resize`] gives it some).
+    pub(crate) fn new() -> Result<Arc<Self>> {
+        Arc::pin_init(
+            pin_init!(Self {
+                slots <- kernel::new_spinlock!(Slots {
+                    records: KVVec::new(),
+                    head: 0,
+                    len: 0,
+                    sleepers: 0,
+                }),
+                readable <- kernel::new_condvar!(),
+                closing: AtomicBool::new(false),
+                drops: AtomicU64::new(0),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Gives the ring room for `capacity` records, unless it has that already. The records it
+    /// held are dropped (and counted as drops). Sleeps: process context only.
+    pub(crate) fn resize(&self, capacity: usize) -> Result {
+        if self.slots.lock().records.len() == capacity {
+            return Ok(());
+        }
+        let mut records = KVVec::with_capacity(capacity, GFP_KERNEL)?;
+        for _ in 0..capacity {
+            records.push(Record::default(), GFP_KERNEL)?;
+        }
+        let old = {
+            let mut slots = self.slots.lock();
+            let dropped = slots.len as u64;
+            self.drops.fetch_add(dropped, Relaxed);
+            slots.head = 0;
+            slots.len = 0;
+            core::mem::replace(&mut slots.records, records)
+        };
+        // Freed outside the spinlock: `vfree` may sleep.
+        drop(old);
+        Ok(())
+    }
+
+    /// Adds a record; `false` if the ring was full and the record dropped (and counted).
+    /// Callable from a probe handler.
+    pub(crate) fn push(&self, record: Record) -> bool {
+        let mut slots = self.slots.lock();
+        let capacity = slots.records.len();
+        if slots.len == capacity {
+            drop(slots);
+            self.drops.fetch_add(1, Relaxed);
+            return false;
+        }
+        let tail = (slots.head + slots.len) % capacity;
+        slots.records[tail] = record;
+        slots.len += 1;
+        let wake = slots.sleepers > 0;
+        drop(slots);
+        if wake {
+            self.readable.notify_all();
+        }
+        true
+    }
+
+    /// Records dropped because the ring was full, since the module was loaded.
+    pub(crate) fn drops(&self) -> u64 {
+        self.drops.load(Relaxed)
+    }
+}
+
+impl ProcRead for Ring {
+    fn read(&self, out: &mut KVec<u8>, limit: usize, nonblock: bool) -> Result {
+        let want = (limit / MAX_LINE).min(64);
+        if want == 0 {
+            // Smaller than a line: a line is never split between reads.
+            return Err(EINVAL);
+        }
+        let mut taken = KVec::with_capacity(want, GFP_KERNEL)?;
+        {
+            let mut slots = self.slots.lock();
+            while slots.len == 0 {
+                if self.closing.load(Relaxed) {
+                    return Ok(());
+                }
+                if nonblock {
+                    return Err(EAGAIN);
+                }
+                slots.sleepers += 1;
+                let signalled = self.readable.wait_interruptible(&mut slots);
+                slots.sleepers -= 1;
+                if signalled {
+                    return Err(ERESTARTSYS);
+                }
+            }
+            while slots.len > 0 && taken.len() < want {
+                let head = slots.head;
+                // Within capacity: no allocation under the spinlock.
+                taken.push(slots.records[head], GFP_ATOMIC)?;
+                slots.head = (head + 1) % slots.records.len();
+                slots.len -= 1;
+            }
+        }
+        let mut line = [0u8; MAX_LINE];
+        for record in taken.iter() {
+            let len = record.format(&mut line);
+            out.extend_from_slice(&line[..len], GFP_KERNEL)?;
+        }
+        Ok(())
+    }
+
+    fn release_readers(&self) {
+        self.closing.store(true, Relaxed);
+        // Under the lock, so that a reader between its check and its sleep cannot miss it.
+        drop(self.slots.lock());
+        self.readable.notify_all();
+    }
+}
