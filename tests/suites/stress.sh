@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Stress, meant for the debug kernel (tests/run --debug stress): rust_tcpprobe loaded and
 # unloaded in a loop while TCP traffic flows without pause and another process rewrites every
-# writable parameter with valid and invalid values; then re-arming `symbol` under traffic.
+# writable parameter with valid and invalid values (record mode on and off among them) and a
+# reader reads the records file; then re-arming `symbol` under traffic.
 # The kernel-log scan at the end of the run catches any splat or leak.
 # STRESS_CYCLES (default 200) and STRESS_REARMS (default 200) set the counts.
 
@@ -13,7 +14,8 @@ rearms=${STRESS_REARMS:-200}
 writer() {
 	local values=(no_use=7 no_use=-1 no_use=abc no_use=99999999999 log_every=0 log_every=1000
 		log_every=-5 log_every= symbol=tcp_sendmsg_locked symbol=no_such_function symbol=%s%n
-		"symbol=$(printf 'x%.0s' $(seq 80))") writes=0 v
+		"symbol=$(printf 'x%.0s' $(seq 80))" records=1 port=5001 pid=1 bufsize=8 bufsize=0
+		records=0 port=0 pid=0 bufsize=4096 records=1) writes=0 v
 	while [ ! -e /tmp/stop-writer ]; do
 		for v in "${values[@]}"; do
 			# (The braces: with the module unloaded the redirection itself fails.)
@@ -24,10 +26,19 @@ writer() {
 	echo "$writes" >/tmp/writes
 }
 
+# The reader: reads the records file whenever it is there, blocking or cut short.
+reader() {
+	while [ ! -e /tmp/stop-writer ]; do
+		timeout 1 cat /proc/net/rust_tcpprobe >/dev/null 2>&1 || sleep 0.01
+	done
+}
+
 rm -f /tmp/stop-writer
 start_traffic 100000
 writer &
 writer_pid=$!
+reader &
+reader_pid=$!
 loaded=0 hits=0 missed_sum=0 failed_loads=0
 for i in $(seq "$cycles"); do
 	[ $((i % 50)) = 0 ] && echo "# stress: cycle $i of $cycles"
@@ -42,7 +53,7 @@ for i in $(seq "$cycles"); do
 	fi
 done
 touch /tmp/stop-writer
-wait $writer_pid
+wait $writer_pid $reader_pid
 check "stress: $cycles load/unload cycles done, $loaded loaded ($failed_loads refused a bad symbol written meanwhile)" \
 	test "$((loaded + failed_loads))" = "$cycles"
 check_fails "stress: ... and the module is unloaded" test -e /sys/module/rust_tcpprobe
@@ -54,7 +65,7 @@ echo "# stress: $cycles cycles ($loaded loaded), $(cat /tmp/writes) parameter wr
 
 # A fresh load has every parameter at its default.
 insmod rust_tcpprobe.ko
-expect_eq "stress: a fresh load has the defaults" "symbol=tcp_sendmsg_locked no_use=0 log_every=1" \
+expect_eq "stress: a fresh load has the defaults" "symbol=tcp_sendmsg_locked,tcp_sendmsg no_use=0 log_every=1" \
 	"symbol=$(cat $P/symbol) no_use=$(cat $P/no_use) log_every=$(cat $P/log_every)"
 
 # Re-arming under traffic: symbol moves between two functions (and fails on a missing one).
