@@ -15,6 +15,9 @@ use kernel::sync::Arc;
 
 use crate::bindings::{self, layout};
 
+/// The most a read returns at once.
+const MAX_READ: usize = 32 * 1024;
+
 /// What a `/proc` file gives its readers.
 pub(crate) trait ProcRead: Send + Sync + 'static {
     /// Appends the next bytes of the file to `out`, at most `limit` (its spare capacity):
@@ -121,7 +124,7 @@ impl<T: ProcRead> ProcFile<T> {
         };
         let nonblock = flags & (bindings::KMOD_O_NONBLOCK as c_uint) != 0;
         let result = (|| -> Result<isize> {
-            let len = count.min(kernel::page::PAGE_SIZE);
+            let len = count.min(MAX_READ);
             let mut buf = KVec::with_capacity(len, GFP_KERNEL)?;
             data.read(&mut buf, len, nonblock)?;
             let n = buf.len().min(len);

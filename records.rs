@@ -23,7 +23,8 @@
 use core::fmt::Write;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use kernel::prelude::*;
-use kernel::sync::{Arc, CondVar, SpinLock};
+use kernel::sync::{Arc, CondVar, CondVarTimeoutResult, SpinLock};
+use kernel::time::msecs_to_jiffies;
 
 use crate::procfs::ProcRead;
 use crate::tcp::Endpoint;
@@ -50,6 +51,13 @@ pub(crate) struct Record {
     pub(crate) snd_wnd: u32,
 }
 
+/// A push wakes a waiting reader once the ring holds this many records (or half of it, if
+/// smaller): a reader woken per record would cost each TCP send two context switches and a
+/// `read` call.
+const WAKE_BATCH: usize = 64;
+/// ... and a waiting reader looks every this many ms anyway, so that a few records do not wait
+/// for more.
+const READER_POLL_MS: u32 = 100;
 /// The longest line a record makes: two `[IPv6]:port` of 47 bytes, a 15-byte name, and the
 /// widest numbers, with room to spare.
 pub(crate) const MAX_LINE: usize = 320;
@@ -116,7 +124,7 @@ struct Slots {
     head: usize,
     /// Records held, at most `records.len()`.
     len: usize,
-    /// Readers asleep waiting for a record: a push wakes them only if there are any.
+    /// Readers asleep waiting for records: a push wakes them only if there are any.
     sleepers: usize,
 }
 
@@ -191,7 +199,7 @@ impl Ring {
         let tail = (slots.head + slots.len) % capacity;
         slots.records[tail] = record;
         slots.len += 1;
-        let wake = slots.sleepers > 0;
+        let wake = slots.sleepers > 0 && slots.len >= WAKE_BATCH.min(capacity.div_ceil(2));
         drop(slots);
         if wake {
             self.readable.notify_all();
@@ -207,7 +215,7 @@ impl Ring {
 
 impl ProcRead for Ring {
     fn read(&self, out: &mut KVec<u8>, limit: usize, nonblock: bool) -> Result {
-        let want = (limit / MAX_LINE).min(64);
+        let want = limit / MAX_LINE;
         if want == 0 {
             // Smaller than a line: a line is never split between reads.
             return Err(EINVAL);
@@ -215,18 +223,28 @@ impl ProcRead for Ring {
         let mut taken = KVec::with_capacity(want, GFP_KERNEL)?;
         {
             let mut slots = self.slots.lock();
-            while slots.len == 0 {
+            // Sleeps until a batch of records is there (a push wakes it) or, with some records
+            // there, until the next poll.
+            let mut polled = false;
+            while slots.len == 0 || (!polled && slots.len < WAKE_BATCH.min(slots.records.len())) {
                 if self.closing.load(Relaxed) {
                     return Ok(());
                 }
                 if nonblock {
+                    if slots.len > 0 {
+                        break;
+                    }
                     return Err(EAGAIN);
                 }
                 slots.sleepers += 1;
-                let signalled = self.readable.wait_interruptible(&mut slots);
+                let woken = self
+                    .readable
+                    .wait_interruptible_timeout(&mut slots, msecs_to_jiffies(READER_POLL_MS));
                 slots.sleepers -= 1;
-                if signalled {
-                    return Err(ERESTARTSYS);
+                match woken {
+                    CondVarTimeoutResult::Signal { .. } => return Err(ERESTARTSYS),
+                    CondVarTimeoutResult::Timeout => polled = true,
+                    CondVarTimeoutResult::Woken { .. } => (),
                 }
             }
             while slots.len > 0 && taken.len() < want {

@@ -116,11 +116,12 @@ const MAX_BUFSIZE: u32 = 1 << 20;
 
 /// The probe's handlers.
 ///
-/// They count for themselves which hits to log: `hits` may start anywhere (`insmod` can set
-/// it, as in C) and wraps around at `u64::MAX`, so it cannot say which hit is the first.
+/// They count for themselves which hits to log, from the probe's first hit: `hits` may start
+/// anywhere (`insmod` can set it, as in C) and wraps around at `u64::MAX`. The pre-handler
+/// numbers its hit from the one atomic add that `hits` needs anyway, as C's handler does.
 struct Tcpprobe {
-    /// Pre-handler calls since the probe was planted.
-    pres: AtomicU64,
+    /// What `hits` reads after the probe's first hit.
+    first: u64,
     /// Post-handler calls since the probe was planted.
     posts: AtomicU64,
 }
@@ -139,9 +140,9 @@ impl KprobeHandler for Tcpprobe {
     type Signature = AnyFunction;
 
     fn pre_handler(&self, probe: &Probe, _regs: &Regs) {
-        hits.add(1);
+        let n = hits.add(1).wrapping_sub(self.first);
         missed.set(probe.nmissed());
-        if should_log(self.pres.fetch_add(1, Relaxed)) {
+        if should_log(n) {
             pr_info!(
                 "tcpprobe handler_pre executed, no_use_variable is {}\n",
                 no_use_variable.get()
@@ -255,7 +256,7 @@ fn plant(functions: &CStr) -> Result<(Pin<KBox<Kprobe<Tcpprobe>>>, Name)> {
     let mut tried = names(functions).peekable();
     while let Some(name) = tried.next() {
         let handler = Tcpprobe {
-            pres: AtomicU64::new(0),
+            first: hits.get().wrapping_add(1),
             posts: AtomicU64::new(0),
         };
         match KBox::pin_init(Kprobe::new(name.as_cstr(), handler), GFP_KERNEL) {
