@@ -20,8 +20,8 @@ def main():
     for line in open(path):
         kind, rnd, config, value, got = line.split()
         (tcp if kind == "tcp" else hit).setdefault(config, {})[int(rnd)] = float(value)
-        if kind == "tcp" and config == "rust-rec":
-            recs[int(rnd)] = [int(x) for x in got.split("/")]
+        if kind == "tcp" and config.endswith("-rec"):
+            recs.setdefault(config, {})[int(rnd)] = [int(x) for x in got.split("/")]
 
     print(f"time: {clock}")
     print()
@@ -35,9 +35,12 @@ def main():
     for config, name in [
         ("rust", "rust_tcpprobe, counting"),
         ("c", "c_tcpprobe, counting"),
+        ("bpf", "bpftrace, @ = count()"),
         ("rust-log", "rust_tcpprobe, every hit logs"),
         ("c-log", "c_tcpprobe, every hit logs"),
     ]:
+        if config not in hit:
+            continue
         costs[config] = [hit[config][r] - hit["none"][r] for r in sorted(hit[config])]
         c = costs[config]
         print(f"{name:34} {statistics.median(c):13.1f} {min(c):8.1f} {max(c):8.1f}")
@@ -46,8 +49,11 @@ def main():
     print(f"{'per-round ratio of hit costs':34} {'median':>8} {'min':>8} {'max':>8}")
     for label, a, b in [
         ("rust / C, counting", "rust", "c"),
+        ("rust / bpftrace, counting", "rust", "bpf"),
         ("rust / C, every hit logs", "rust-log", "c-log"),
     ]:
+        if a not in costs or b not in costs:
+            continue
         print(f"{label:34} {spread([x / y for x, y in zip(costs[a], costs[b])])}")
     print()
     print(f"2. TCP sends over loopback, 64-byte send() calls; {rounds} rounds of {seconds} s,")
@@ -60,9 +66,13 @@ def main():
         "rust-log": "4 rust_tcpprobe, every hit logs",
         "c-log": "4c c_tcpprobe, every hit logs",
         "rust-rec": "5 rust_tcpprobe, records=1, cat",
+        "bpf": "6 bpftrace, @ = count()",
+        "bpf-rec": "7 bpftrace, printf a record",
     }
     print(f"{'configuration':34} {'median sends/s':>14} {'min':>10} {'max':>10}")
     for config, name in names.items():
+        if config not in tcp:
+            continue
         values = list(tcp[config].values())
         print(f"{name:34} {statistics.median(values):14.0f} {min(values):10.0f} {max(values):10.0f}")
     print()
@@ -74,16 +84,24 @@ def main():
         ("4/1 rust, every hit logs / none", "rust-log", "none"),
         ("4c/1 C, every hit logs / none", "c-log", "none"),
         ("5/1 rust, records=1 / none", "rust-rec", "none"),
+        ("6/1 bpftrace count / none", "bpf", "none"),
+        ("2/6 rust / bpftrace, counting", "rust", "bpf"),
+        ("7/1 bpftrace records / none", "bpf-rec", "none"),
+        ("5/7 rust / bpftrace, records", "rust-rec", "bpf-rec"),
     ]:
+        if a not in tcp or b not in tcp:
+            continue
         print(f"{label:34} {spread([tcp[a][r] / tcp[b][r] for r in sorted(tcp[a])])}")
     print()
-    read = [recs[r][0] for r in sorted(recs)]
-    drops = [recs[r][1] for r in sorted(recs)]
-    per_s = [n / float(seconds) for n in read]
-    print(f"record mode: {sum(read)} records read by cat over {len(read)} rounds, "
-          f"{sum(drops)} dropped; per round {statistics.median(per_s):.0f} records/s "
-          f"(median; min {min(per_s):.0f}, max {max(per_s):.0f})")
-
+    for config, who in [("rust-rec", "cat of /proc/net/rust_tcpprobe"), ("bpf-rec", "bpftrace")]:
+        if config not in recs:
+            continue
+        read = [recs[config][r][0] for r in sorted(recs[config])]
+        drops = [recs[config][r][1] for r in sorted(recs[config])]
+        per_s = [n / float(seconds) for n in read]
+        print(f"{config}: {sum(read)} records read by {who} over {len(read)} rounds, "
+              f"{sum(drops)} lost; per round {statistics.median(per_s):.0f} records/s "
+              f"(median; min {min(per_s):.0f}, max {max(per_s):.0f})")
 
 if __name__ == "__main__":
     main()

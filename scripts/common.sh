@@ -5,7 +5,7 @@
 #   RUST_KMOD_CACHE   the cache folder (default: ~/.cache/rust-kmod)
 #   KLINE             the kernel line: 7.2 (default), 6.12 or 7.3 (see line_suites below)
 #   KSUITES           the Debian suites to take the line from, in order (default: the line's)
-#   KFLAVOUR          the kernel configuration: base (default) or debug
+#   KFLAVOUR          the kernel configuration: base (default), debug, or bench (scripts/bench)
 #   KCC               the kernel's C compiler: clang (default, LLVM=1) or gcc (as distributions
 #                     build theirs: GCC for C, rustc for Rust, modules built without LLVM=1)
 #   KARCH             the kernel's architecture: x86_64 (default) or arm64 (cross-built with
@@ -101,14 +101,21 @@ ROOT=$(root_for "$SUITE")
 
 # The guest's userland: the toolchain root itself on x86_64. An arm64 guest needs arm64
 # programs: a root of the same suite made for arm64 (by scripts/mkroot, through the host's
-# qemu-user), with only what the guest runs.
+# qemu-user), with only what the guest runs. The bench kernel's guest (KFLAVOUR=bench) runs
+# bpftrace too: a root of its own, so that the toolchain root (and every kernel built in it)
+# stays as it is.
 GUEST_PACKAGES=(bash coreutils kmod util-linux iproute2 procps python3 busybox-static)
+guest_kind=$KARCH-guest
+if [ "$KFLAVOUR" = bench ]; then
+	GUEST_PACKAGES+=(bpftrace)
+	guest_kind=$KARCH-bench-guest
+fi
 guest_root_for() {
-	if [ "$KARCH" = x86_64 ]; then
+	if [ "$KARCH" = x86_64 ] && [ "$KFLAVOUR" != bench ]; then
 		root_for "$1"
 		return
 	fi
-	echo "$CACHE/roots/$KLINE-$1-$KARCH-guest-$(
+	echo "$CACHE/roots/$KLINE-$1-$guest_kind-$(
 		{
 			echo "$1"
 			printf '%s\n' "${GUEST_PACKAGES[@]}"

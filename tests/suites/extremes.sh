@@ -183,6 +183,27 @@ for value in 4294967295 4294967294 0; do
 	expect_sysfs $T "extremes: log_every=$value reads back" "log_every=$value"
 	check "extremes: rust_tcpprobe log_every=$value unloads" rmmod rust_tcpprobe
 done
+# Record mode's parameters at their extremes at load: a ring of 1 and of 1048576 records, and
+# filters that no send matches.
+for value in 1 1048576; do
+	expect_insmod "extremes: insmod rust_tcpprobe records=1 bufsize=$value" \
+		rust_tcpprobe.ko log_every=0 records=1 bufsize=$value
+	traffic --sends 3
+	kept=3
+	[ "$value" = 1 ] && kept=1
+	expect_eq "extremes: bufsize=$value: 3 sends keep $kept records and drop $((3 - kept))" \
+		"$kept $((3 - kept))" "$(tests/read-records | grep -c . || true) $(cat $T/drops)"
+	check "extremes: rust_tcpprobe bufsize=$value unloads" rmmod rust_tcpprobe
+done
+for filter in port=65535 port=1 pid=2147483647 pid=-2147483648; do
+	expect_insmod "extremes: insmod rust_tcpprobe records=1 $filter" \
+		rust_tcpprobe.ko log_every=0 records=1 $filter
+	traffic --sends 2
+	expect_eq "extremes: $filter: no send matches, none recorded" "" "$(tests/read-records)"
+	expect_sysfs $T "extremes: $filter reads back" "$filter"
+	check "extremes: rust_tcpprobe $filter unloads" rmmod rust_tcpprobe
+done
+
 run_cmd insmod rust_tcpprobe.ko "symbol=$(repeat s 63)"
 expect_eq "extremes: a full symbol (63 bytes, no such function) is refused, nothing registered" \
 	"1:insmod: ERROR: could not insert module rust_tcpprobe.ko: Unknown symbol in module::" \
@@ -204,7 +225,7 @@ done
 klog_mark
 if echo -n "$(repeat s 63)" >$T/symbol 2>/dev/null; then wrong+=("a full missing symbol was accepted"); fi
 traffic --sends 1
-[ "$(cat $T/symbol)" = tcp_sendmsg_locked ] || wrong+=("symbol reads $(cat $T/symbol)")
+[ "$(cat $T/symbol)" = tcp_sendmsg_locked,tcp_sendmsg ] || wrong+=("symbol reads $(cat $T/symbol)")
 expect_eq "extremes: sysfs writes of no_use, log_every and a full symbol, each with traffic" "" \
 	"${wrong[*]}"
 expect_eq "extremes: the probe is still on tcp_sendmsg_locked" 1 \
