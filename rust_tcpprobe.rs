@@ -114,24 +114,20 @@ const MAXACTIVE: u16 = 0;
 /// The largest `bufsize`: a 1048576-record ring takes about 130 MB.
 const MAX_BUFSIZE: u32 = 1 << 20;
 
-/// The probe's handlers.
-///
-/// They count for themselves which hits to log, from the probe's first hit: `hits` may start
-/// anywhere (`insmod` can set it, as in C) and wraps around at `u64::MAX`. The pre-handler
-/// numbers its hit from the one atomic add that `hits` needs anyway, as C's handler does.
-struct Tcpprobe {
-    /// What `hits` reads after the probe's first hit.
-    first: u64,
-    /// Post-handler calls since the probe was planted.
-    posts: AtomicU64,
-}
+/// The probe's handlers. Like C's, they keep no state of their own: the pre-handler numbers
+/// its hit with the add to `hits`, the post-handler its own with [`POSTS`].
+struct Tcpprobe;
 
-/// Whether the hit that a handler counted as `n`, from 0, is logged: one hit in `log_every`,
-/// the first one included. Wraps around (after 2^64 hits) rather than overflow.
+/// Post-handler calls since the module was loaded, for `log_every`.
+static POSTS: AtomicU64 = AtomicU64::new(0);
+
+/// Whether the hit that a handler counted as `n`, from 1, is logged: one hit in `log_every`,
+/// the first one included, as C's `(n - 1) % every == 0`. Wraps around (after 2^64 hits, or
+/// from a `hits` given at load) rather than overflow.
 fn should_log(n: u64) -> bool {
     match log_every.get() {
         0 => false,
-        every => n % u64::from(every) == 0,
+        every => n.wrapping_sub(1) % u64::from(every) == 0,
     }
 }
 
@@ -159,15 +155,14 @@ impl KprobeHandler for Tcpprobe {
     type Signature = AnyFunction;
 
     fn pre_handler(&self, probe: &Probe, _regs: &Regs) {
-        let n = hits.add(1).wrapping_sub(self.first);
         missed.set(probe.nmissed());
-        if should_log(n) {
+        if should_log(hits.add(1)) {
             log_pre();
         }
     }
 
     fn post_handler(&self, _probe: &Probe, _regs: &Regs) {
-        if should_log(self.posts.fetch_add(1, Relaxed)) {
+        if should_log(POSTS.fetch_add(1, Relaxed).wrapping_add(1)) {
             log_post();
         }
     }
@@ -268,11 +263,7 @@ fn plant(functions: &CStr) -> Result<(Pin<KBox<Kprobe<Tcpprobe>>>, Name)> {
     let mut error = ENOENT;
     let mut tried = names(functions).peekable();
     while let Some(name) = tried.next() {
-        let handler = Tcpprobe {
-            first: hits.get().wrapping_add(1),
-            posts: AtomicU64::new(0),
-        };
-        match KBox::pin_init(Kprobe::new(name.as_cstr(), handler), GFP_KERNEL) {
+        match KBox::pin_init(Kprobe::new(name.as_cstr(), Tcpprobe), GFP_KERNEL) {
             Ok(probe) => {
                 pr_info!("Planted kprobe at {}\n", probe.probe().addr());
                 return Ok((probe, name));
