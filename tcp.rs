@@ -163,6 +163,14 @@ impl Endpoint {
     pub(crate) fn port(&self) -> u16 {
         self.port
     }
+
+    /// The address, if IPv4.
+    pub(crate) fn ipv4(&self) -> Option<[u8; 4]> {
+        if self.family == bindings::KMOD_AF_INET6 as u16 {
+            return None;
+        }
+        Some([self.addr[0], self.addr[1], self.addr[2], self.addr[3]])
+    }
 }
 
 /// Room for a `struct sockaddr_in6`, the larger of the two (uapi layouts).
