@@ -20,7 +20,7 @@ def main():
     for line in open(path):
         kind, rnd, config, value, got = line.split()
         (tcp if kind == "tcp" else hit).setdefault(config, {})[int(rnd)] = float(value)
-        if kind == "tcp" and config.endswith("-rec"):
+        if kind == "tcp" and config in ("rust-rec", "rust-ring", "bpf-rec"):
             recs.setdefault(config, {})[int(rnd)] = [int(x) for x in got.split("/")]
 
     print(f"time: {clock}")
@@ -66,6 +66,7 @@ def main():
         "rust-log": "4 rust_tcpprobe, every hit logs",
         "c-log": "4c c_tcpprobe, every hit logs",
         "rust-rec": "5 rust_tcpprobe, records=1, cat",
+        "rust-ring": "5r rust_tcpprobe, records=1, no reader",
         "bpf": "6 bpftrace, @ = count()",
         "bpf-rec": "7 bpftrace, printf a record",
     }
@@ -84,6 +85,7 @@ def main():
         ("4/1 rust, every hit logs / none", "rust-log", "none"),
         ("4c/1 C, every hit logs / none", "c-log", "none"),
         ("5/1 rust, records=1 / none", "rust-rec", "none"),
+        ("5r/1 rust, records=1, no reader", "rust-ring", "none"),
         ("6/1 bpftrace count / none", "bpf", "none"),
         ("2/6 rust / bpftrace, counting", "rust", "bpf"),
         ("7/1 bpftrace records / none", "bpf-rec", "none"),
@@ -93,7 +95,11 @@ def main():
             continue
         print(f"{label:34} {spread([tcp[a][r] / tcp[b][r] for r in sorted(tcp[a])])}")
     print()
-    for config, who in [("rust-rec", "cat of /proc/net/rust_tcpprobe"), ("bpf-rec", "bpftrace")]:
+    for config, who in [
+        ("rust-rec", "cat of /proc/net/rust_tcpprobe"),
+        ("rust-ring", "a read after the run"),
+        ("bpf-rec", "bpftrace"),
+    ]:
         if config not in recs:
             continue
         read = [recs[config][r][0] for r in sorted(recs[config])]
