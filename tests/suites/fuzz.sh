@@ -26,8 +26,9 @@ expect_eq "fuzz: no kprobe is left" "" \
 insmod rust_getargs.ko
 insmod rust_tcpprobe.ko
 expect_eq "fuzz: a fresh load has every default" \
-	"0 (null) 0x0000ff tcp_sendmsg_locked 0 1 0" \
-	"$(cat /sys/module/rust_getargs/parameters/{intparam,charpparam,hexparam} $T/{symbol,no_use,log_every,hits} | tr '\n' ' ' | sed 's/ $//')"
+	"0 (null) 0x0000ff tcp_sendmsg_locked,tcp_sendmsg tcp_sendmsg_locked 0 1 0 N 4096 0 0 0" \
+	"$(cat /sys/module/rust_getargs/parameters/{intparam,charpparam,hexparam} \
+		$T/{symbol,probed,no_use,log_every,hits,records,bufsize,port,pid,drops} | tr '\n' ' ' | sed 's/ $//')"
 echo 0 >$T/log_every
 traffic --sends 10
 [ "$(cat $T/hits)" -ge 10 ] && result=yes || result=no
