@@ -231,7 +231,7 @@ impl Ring {
 
     /// Adds a record; `false` if the ring was full and the record dropped (and counted).
     /// Callable from a probe handler.
-    pub(crate) fn push(&self, record: Record) -> bool {
+    pub(crate) fn push(&self, record: &Record) -> bool {
         let mut slots = self.slots.lock();
         let capacity = slots.records.len();
         if slots.len == capacity {
@@ -240,7 +240,7 @@ impl Ring {
             return false;
         }
         let tail = (slots.head + slots.len) % capacity;
-        slots.records[tail] = record;
+        slots.records[tail] = *record;
         slots.len += 1;
         let wake = slots.sleepers > 0 && slots.len >= WAKE_BATCH.min(capacity.div_ceil(2));
         drop(slots);

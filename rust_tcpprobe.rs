@@ -205,7 +205,7 @@ impl KretprobeHandler for Recorder {
         })
     }
 
-    fn return_handler(&self, probe: &Kretprobe<Self>, mut record: Record, regs: &ReturnRegs) {
+    fn return_handler(&self, probe: &Kretprobe<Self>, record: &mut Record, regs: &ReturnRegs) {
         record.result = regs.return_long() as i64;
         record.call_ns = tcp::ktime_ns().wrapping_sub(record.start_ns);
         self.ring.push(record);

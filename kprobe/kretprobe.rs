@@ -25,9 +25,10 @@ pub(crate) trait KretprobeHandler: Send + Sync + Sized {
     /// The probed function's signature, for typed arguments; [`super::AnyFunction`] if any.
     type Signature: Signature;
 
-    /// What the entry handler keeps for the return handler, copied into the call's instance.
-    /// `Copy`, because kprobes may recycle an instance without calling the return handler
-    /// (when the task exits meanwhile): nothing in it may need dropping.
+    /// What the entry handler keeps for the return handler, in the call's instance (at most
+    /// 4096 bytes, aligned to 8 at most). `Copy`, because kprobes may recycle an instance
+    /// without calling the return handler (when the task exits meanwhile): nothing in it may
+    /// need dropping.
     type Data: Copy + Send;
 
     /// Called at the function's entry, with its registers there. `None` leaves this call
@@ -35,8 +36,9 @@ pub(crate) trait KretprobeHandler: Send + Sync + Sized {
     fn entry_handler(&self, regs: &Regs<Self::Signature>) -> Option<Self::Data>;
 
     /// Called when the call that `entry_handler` kept `data` for returns, with the registers
-    /// at the return (for the return value), and the probe (for its counters).
-    fn return_handler(&self, probe: &Kretprobe<Self>, data: Self::Data, regs: &ReturnRegs);
+    /// at the return (for the return value), and the probe (for its counters). `data` is the
+    /// instance's, in place (no copy): the handler may complete it and move it on.
+    fn return_handler(&self, probe: &Kretprobe<Self>, data: &mut Self::Data, regs: &ReturnRegs);
 }
 
 /// The registers at a probed function's return, for its return value.
@@ -56,6 +58,11 @@ impl ReturnRegs {
         self.return_value() as isize
     }
 }
+
+/// The alignment of an instance's data: it follows the instance's `struct rethook_node` (or
+/// its older fields), words and pointers.
+const DATA_ALIGN: usize = 8;
+const _: () = assert!(layout(bindings::KMOD_RI_DATA) % DATA_ALIGN == 0);
 
 /// What kprobes points into while a [`Kretprobe`] is registered (see [`super::Kprobe`]).
 #[repr(C)]
@@ -105,7 +112,9 @@ impl<H: KretprobeHandler> Kretprobe<H> {
         let init = move |slot: *mut Self| -> Result {
             check_signature::<H::Signature>(symbol)?;
             let data_size = core::mem::size_of::<H::Data>();
-            if data_size > layout(bindings::KMOD_KRETPROBE_MAX_DATA_SIZE) {
+            if data_size > layout(bindings::KMOD_KRETPROBE_MAX_DATA_SIZE)
+                || core::mem::align_of::<H::Data>() > DATA_ALIGN
+            {
                 return Err(EINVAL);
             }
             let raw = KBox::into_raw(KBox::new(
@@ -251,12 +260,18 @@ unsafe extern "C" fn entry_handler<H: KretprobeHandler>(
     let Some((kretprobe, data)) = (unsafe { instance::<H>(ri) }) else {
         return 1;
     };
+    // (Instances are word-aligned: a misaligned one would be kprobes' change, and is left
+    // alone rather than written to.)
+    if (data as usize) % core::mem::align_of::<H::Data>() != 0 {
+        return 1;
+    }
     // SAFETY: The registers are those at the entry of an accepted function, during the call.
     let regs = unsafe { Regs::from_raw(regs) };
     match kretprobe.handler.entry_handler(regs) {
         Some(value) => {
-            // SAFETY: `data` has room for one `H::Data` (`data_size`), maybe unaligned.
-            unsafe { ptr::write_unaligned(data, value) };
+            // SAFETY: `data` has room for one `H::Data` (`data_size`), aligned (`DATA_ALIGN`,
+            // checked by `new`), and nothing else uses it during this call.
+            unsafe { ptr::write(data, value) };
             0
         }
         // Not zero: kprobes recycles the instance, and no return handler runs for it.
@@ -278,10 +293,11 @@ unsafe extern "C" fn return_handler<H: KretprobeHandler>(
     let Some((kretprobe, data)) = (unsafe { instance::<H>(ri) }) else {
         return 0;
     };
-    // SAFETY: The entry handler wrote an `H::Data` there (it returned 0 only after that).
-    let value = unsafe { ptr::read_unaligned(data) };
+    // SAFETY: The entry handler wrote an `H::Data` there, aligned (it returned 0 only after
+    // that), and the instance is this call's alone until this handler returns.
+    let data = unsafe { &mut *data };
     // SAFETY: `ReturnRegs` is transparent over untyped `Regs`; `regs` is valid for the call.
     let regs = unsafe { &*ptr::from_ref::<Regs>(Regs::from_raw(regs)).cast::<ReturnRegs>() };
-    kretprobe.handler.return_handler(kretprobe, value, regs);
+    kretprobe.handler.return_handler(kretprobe, data, regs);
     0
 }
