@@ -4,7 +4,7 @@
 # writable parameter with valid and invalid values (record mode on and off among them) and a
 # reader reads the records file; then re-arming `symbol` under traffic.
 # The kernel-log scan at the end of the run catches any splat or leak.
-# STRESS_CYCLES (default 200) and STRESS_REARMS (default 200) set the counts.
+# STRESS_CYCLES (default 200; CI 100) and STRESS_REARMS (default 200) set the counts.
 
 P=/sys/module/rust_tcpprobe/parameters
 cycles=${STRESS_CYCLES:-200}
