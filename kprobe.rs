@@ -285,29 +285,21 @@ impl<H: KprobeHandler> Kprobe<H> {
                     None
                 };
             }
-            // SAFETY: `slot` is valid for writes (`pin_init_from_closure`'s contract); the
-            // handler is written before the probe that calls it is registered.
+            // INVARIANT: On success, the probe is registered through a pointer derived from
+            // `raw`, which comes from `KBox::into_raw`; `owner` is the pinned slot.
+            // SAFETY: `slot` is valid for writes (`pin_init_from_closure`'s contract) and
+            // pinned; `raw` comes from `KBox::into_raw`, its `owner` is `slot`, and `probe`,
+            // derived from it, is what `register_kprobe` registers.
             unsafe {
-                ptr::write(&raw mut (*slot).handler, handler);
-                ptr::write(&raw mut (*slot).raw, NonNull::new_unchecked(raw));
                 ptr::write(&raw mut (*slot)._pin, PhantomPinned);
+                install(
+                    &raw mut (*slot).handler,
+                    &raw mut (*slot).raw,
+                    handler,
+                    raw,
+                    || bindings::register_kprobe(probe),
+                )
             }
-            // SAFETY: `probe` is a valid `struct kprobe` in an allocation that stays put, and
-            // `owner` points to the pinned slot, initialised above.
-            let ret = unsafe { bindings::register_kprobe(probe) };
-            if ret < 0 {
-                // SAFETY: kprobes did not keep the probe (`register_kprobe` failed), so the
-                // handler and the allocation (from `KBox::into_raw` above) are ours to drop,
-                // which leaves the slot uninitialised, as an error must.
-                unsafe {
-                    ptr::drop_in_place(&raw mut (*slot).handler);
-                    drop(KBox::from_raw(raw));
-                }
-                return Err(Error::from_errno(ret));
-            }
-            // INVARIANT: The probe is registered through a pointer derived from `raw`, which
-            // comes from `KBox::into_raw`; `owner` is the pinned slot.
-            Ok(())
         };
         // SAFETY: On `Ok`, the closure initialised every field of the slot; on `Err`, it left
         // none initialised. It never moves the slot, whose address the probe keeps.
@@ -332,6 +324,44 @@ impl<H: KprobeHandler> Kprobe<H> {
         // `Opaque`, so kprobes may write to it meanwhile.
         unsafe { &(*self.raw.as_ptr()).probe }
     }
+}
+
+/// Installs a probe being initialised in place: writes `handler` and `raw` to their places in
+/// the slot, the handler before the probe that calls it is registered, then registers the
+/// probe with `register`. If that fails, kprobes kept nothing: both are dropped again, which
+/// leaves the slot uninitialised, as a failed initialiser must. [`unregister_and_free`] is the
+/// way back.
+///
+/// # Safety
+///
+/// `handler_place` and `raw_place` are the places of the handler and of the allocation's
+/// pointer in a slot that is valid for writes and pinned; `raw` comes from `KBox::into_raw`,
+/// its `owner` is that slot, and `register` registers the probe at its start through a
+/// pointer derived from `raw`, returning 0 or a negative errno.
+unsafe fn install<H, R>(
+    handler_place: *mut H,
+    raw_place: *mut NonNull<R>,
+    handler: H,
+    raw: *mut R,
+    register: impl FnOnce() -> c_int,
+) -> Result {
+    // SAFETY: The places are valid for writes, and `raw`, from `KBox::into_raw`, is not null
+    // (safety requirements).
+    unsafe {
+        ptr::write(handler_place, handler);
+        ptr::write(raw_place, NonNull::new_unchecked(raw));
+    }
+    let ret = register();
+    if ret < 0 {
+        // SAFETY: kprobes did not keep the probe (its registration failed), so the handler,
+        // written above, and the allocation, from `KBox::into_raw`, are ours to drop.
+        unsafe {
+            ptr::drop_in_place(handler_place);
+            drop(KBox::from_raw(raw));
+        }
+        return Err(Error::from_errno(ret));
+    }
+    Ok(())
 }
 
 /// Unregisters the `struct kprobe` of an allocation `raw` of type `R` (at its start), then

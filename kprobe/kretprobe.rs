@@ -16,7 +16,7 @@ use kernel::ffi::c_int;
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
-use super::{check_signature, symbol_name, unregister_and_free, Probe, Regs, Signature};
+use super::{check_signature, install, symbol_name, unregister_and_free, Probe, Regs, Signature};
 use crate::bindings::{self, layout};
 use crate::compat;
 
@@ -135,28 +135,21 @@ impl<H: KretprobeHandler> Kretprobe<H> {
                 (*rp).maxactive = c_int::from(maxactive);
                 (*rp).data_size = data_size;
             }
-            // SAFETY: `slot` is valid for writes (`pin_init_from_closure`'s contract); the
-            // handler is written before the probe that calls it is registered.
+            // INVARIANT: On success, registered through a pointer derived from `raw`, from
+            // `KBox::into_raw`; `owner` is the pinned slot.
+            // SAFETY: `slot` is valid for writes (`pin_init_from_closure`'s contract) and
+            // pinned; `raw` comes from `KBox::into_raw`, its `owner` is `slot`, and `rp`,
+            // derived from it, is what `register_kretprobe` registers.
             unsafe {
-                ptr::write(&raw mut (*slot).handler, handler);
-                ptr::write(&raw mut (*slot).raw, NonNull::new_unchecked(raw));
                 ptr::write(&raw mut (*slot)._pin, PhantomPinned);
+                install(
+                    &raw mut (*slot).handler,
+                    &raw mut (*slot).raw,
+                    handler,
+                    raw,
+                    || bindings::register_kretprobe(rp),
+                )
             }
-            // SAFETY: `rp` is a valid `struct kretprobe` in an allocation that stays put, and
-            // `owner` points to the pinned slot, initialised above.
-            let ret = unsafe { bindings::register_kretprobe(rp) };
-            if ret < 0 {
-                // SAFETY: kprobes did not keep the probe, so the handler and the allocation
-                // are ours to drop, which leaves the slot uninitialised, as an error must.
-                unsafe {
-                    ptr::drop_in_place(&raw mut (*slot).handler);
-                    drop(KBox::from_raw(raw));
-                }
-                return Err(Error::from_errno(ret));
-            }
-            // INVARIANT: Registered through a pointer derived from `raw`, from `KBox::into_raw`;
-            // `owner` is the pinned slot.
-            Ok(())
         };
         // SAFETY: On `Ok`, the closure initialised every field of the slot; on `Err`, none.
         // It never moves the slot, whose address the probe keeps.
