@@ -194,20 +194,31 @@ pub(crate) struct HashedPtr(*const c_void);
 
 impl fmt::Display for HashedPtr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut buf = [0u8; 32];
-        // SAFETY: `buf` is writable for its length; the format is a C string whose one
-        // conversion, `%p`, takes the pointer passed.
-        let len = unsafe {
-            kernel::bindings::snprintf(
-                buf.as_mut_ptr(),
-                buf.len(),
-                kernel::c_str!("%p").as_char_ptr(),
-                self.0,
-            )
-        };
-        let len = usize::try_from(len).unwrap_or(0).min(buf.len() - 1);
-        f.write_str(core::str::from_utf8(&buf[..len]).unwrap_or("?"))
+        // SAFETY: `%p` takes any pointer, and prints it without following it.
+        unsafe { write_printk_pointer(f, kernel::c_str!("%p"), self.0) }
     }
+}
+
+/// Writes to `f` what C's `snprintf(buf, 64, format, ptr)` prints: for `vsprintf`'s pointer
+/// extensions (`%p`, `%pISpc`, ...), which Rust has no twin of. Output past 63 bytes is cut.
+///
+/// # Safety
+///
+/// `format`'s one conversion is a pointer one that may be given `ptr` (for most, a pointer to
+/// a valid object of the type it prints).
+pub(crate) unsafe fn write_printk_pointer(
+    f: &mut fmt::Formatter<'_>,
+    format: &CStr,
+    ptr: *const c_void,
+) -> fmt::Result {
+    let mut buf = [0u8; 64];
+    // SAFETY: `buf` is writable for its length; `format` is a C string whose one conversion
+    // takes `ptr` (safety requirement).
+    let len = unsafe {
+        kernel::bindings::snprintf(buf.as_mut_ptr(), buf.len(), format.as_char_ptr(), ptr)
+    };
+    let len = usize::try_from(len).unwrap_or(0).min(buf.len() - 1);
+    f.write_str(core::str::from_utf8(&buf[..len]).unwrap_or("?"))
 }
 
 /// A copy of `symbol`, with its NUL, for `kprobe.symbol_name` to point to.

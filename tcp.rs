@@ -17,7 +17,7 @@ use kernel::ffi::c_void;
 use kernel::prelude::*;
 
 use crate::bindings::{self, layout};
-use crate::kprobe::{Regs, Signature};
+use crate::kprobe::{write_printk_pointer, Regs, Signature};
 
 /// The signature of `tcp_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t size)`
 /// and `tcp_sendmsg()`, which has the same.
@@ -189,19 +189,8 @@ impl core::fmt::Display for Endpoint {
         } else {
             sa.0[4..8].copy_from_slice(&self.addr[..4]);
         }
-        let mut buf = [0u8; 64];
-        // SAFETY: `buf` is writable for its length; the format's one conversion, `%pISpc`,
-        // takes a `struct sockaddr *` of the family it holds, which `sa` is.
-        let len = unsafe {
-            kernel::bindings::snprintf(
-                buf.as_mut_ptr(),
-                buf.len(),
-                kernel::c_str!("%pISpc").as_char_ptr(),
-                sa.0.as_ptr(),
-            )
-        };
-        let len = usize::try_from(len).unwrap_or(0).min(buf.len() - 1);
-        f.write_str(core::str::from_utf8(&buf[..len]).unwrap_or("?"))
+        // SAFETY: `%pISpc` takes a `struct sockaddr *` of the family it holds, which `sa` is.
+        unsafe { write_printk_pointer(f, kernel::c_str!("%pISpc"), sa.0.as_ptr().cast()) }
     }
 }
 
