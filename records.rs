@@ -171,6 +171,14 @@ struct Slots {
     sleepers: usize,
 }
 
+impl Slots {
+    /// How many records make a batch, which a push wakes a waiting reader for and a reader
+    /// waits for: [`WAKE_BATCH`], or half the ring if that is less.
+    fn batch(&self) -> usize {
+        WAKE_BATCH.min(self.records.len().div_ceil(2))
+    }
+}
+
 /// The ring of records, shared by the probe (which adds) and the `/proc` file (which reads).
 ///
 /// A spinlock guards it: the probe adds from its handler, which cannot sleep, and the reader
@@ -242,7 +250,7 @@ impl Ring {
         let tail = (slots.head + slots.len) % capacity;
         slots.records[tail] = *record;
         slots.len += 1;
-        let wake = slots.sleepers > 0 && slots.len >= WAKE_BATCH.min(capacity.div_ceil(2));
+        let wake = slots.sleepers > 0 && slots.len >= slots.batch();
         drop(slots);
         if wake {
             self.readable.notify_all();
@@ -269,7 +277,7 @@ impl ProcRead for Ring {
             // Sleeps until a batch of records is there (a push wakes it) or, with some records
             // there, until the next poll.
             let mut polled = false;
-            while slots.len == 0 || (!polled && slots.len < WAKE_BATCH.min(slots.records.len())) {
+            while slots.len == 0 || (!polled && slots.len < slots.batch()) {
                 if self.closing.load(Relaxed) {
                     return Ok(());
                 }
