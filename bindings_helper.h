@@ -5,15 +5,18 @@
  * - struct kprobe and struct kretprobe, their (un)registration, kmemleak_not_leak() (only with
  *   CONFIG_DEBUG_KMEMLEAK);
  * - procfs's proc_ops, proc_create_data(), proc_remove() and init_net;
- * - ktime_get_mono_fast_ns();
+ * - ktime_get_mono_fast_ns(), irq_work_queue() and irq_work_sync(), nr_cpu_ids;
  * - enum kmod_layout: the offsets and sizes of the fields read from structures that are opaque
  *   to Rust here (pt_regs, kretprobe_instance, sock, tcp_sock, task_struct, net, file). clang
  *   evaluates them for this tree, so the Rust side names no field that moves between kernel
- *   versions or that bindgen would reach through anonymous unions.
+ *   versions or that bindgen would reach through anonymous unions; and the masks of
+ *   preempt_count() that tell the context code runs in (context.rs).
  */
 #include <linux/fs.h>
+#include <linux/irq_work.h>
 #include <linux/kmemleak.h>
 #include <linux/kprobes.h>
+#include <linux/preempt.h>
 #include <linux/proc_fs.h>
 #include <linux/sched.h>
 #include <linux/stddef.h>
@@ -85,8 +88,42 @@ enum kmod_layout {
 	/* The task that runs a probed function. */
 	KMOD_TASK_TGID = offsetof(struct task_struct, tgid),
 	KMOD_TASK_COMM = offsetof(struct task_struct, comm),
+	KMOD_TASK_CPU = offsetof(struct task_struct, thread_info.cpu),
+	KMOD_SIZEOF_TASK_CPU = KMOD_SIZEOF(struct task_struct, thread_info.cpu),
 	KMOD_SIZEOF_TGID = KMOD_SIZEOF(struct task_struct, tgid),
 	KMOD_SIZEOF_COMM = KMOD_SIZEOF(struct task_struct, comm),
+
+	/*
+	 * The context code runs in (context.rs): preempt_count()'s masks, and where it is read.
+	 * x86_64 keeps it per CPU (__preempt_count; in pcpu_hot before 6.15), arm64 in the
+	 * task's thread_info. PREEMPT_RT counts softirqs in the task (softirq_disable_cnt).
+	 */
+	KMOD_PC_NMI_MASK = NMI_MASK,
+	KMOD_PC_HARDIRQ_MASK = HARDIRQ_MASK,
+	KMOD_PC_SOFTIRQ_OFFSET = SOFTIRQ_OFFSET,
+#if defined(CONFIG_X86_64)
+	KMOD_PC_NEED_RESCHED = PREEMPT_NEED_RESCHED,
+#else
+	KMOD_PC_NEED_RESCHED = 0,
+#endif
+#if defined(CONFIG_X86_64) && defined(KMOD_X86_PCPU_HOT)
+	KMOD_PCPU_HOT_PREEMPT_COUNT = offsetof(struct pcpu_hot, preempt_count),
+#else
+	KMOD_PCPU_HOT_PREEMPT_COUNT = 0,
+#endif
+#if defined(CONFIG_ARM64)
+	KMOD_TASK_PREEMPT_COUNT = offsetof(struct task_struct, thread_info.preempt.count),
+#else
+	KMOD_TASK_PREEMPT_COUNT = 0,
+#endif
+#if defined(CONFIG_PREEMPT_RT)
+	KMOD_TASK_SOFTIRQ_DISABLE_CNT = offsetof(struct task_struct, softirq_disable_cnt),
+#else
+	KMOD_TASK_SOFTIRQ_DISABLE_CNT = 0,
+#endif
+
+	/* irq_work: its callback, set in a zeroed irq_work as IRQ_WORK_INIT() does. */
+	KMOD_IRQ_WORK_FUNC = offsetof(struct irq_work, func),
 
 	/* procfs: /proc/net of the initial namespace, and a reader's file. */
 	KMOD_NET_PROC_NET = offsetof(struct net, proc_net),

@@ -10,11 +10,19 @@
 #   kmod_core_cstr    `kernel::str::CStr` is `core::ffi::CStr` (6.19 on); before, the kernel's
 #                     own type.
 #   kmod_pin_init_crate  pin-init is the `pin_init` crate (6.15 on); before, `kernel::init`.
+# and one from the tree's headers:
+#   kmod_x86_pcpu_hot  x86_64 keeps preempt_count in `struct pcpu_hot` (6.2 to 6.14), not in
+#                      its own per-CPU `__preempt_count` (context.rs); bindgen's C side sees it
+#                      as KMOD_X86_PCPU_HOT (kmod_bindgen_defines).
 kmod_version := $(shell echo $$(($(VERSION) * 1000 + $(PATCHLEVEL))))
 kmod_since = $(if $(shell [ $(kmod_version) -ge $(1) ] && echo y),--cfg $(2))
 subdir-rustflags-y += $(call kmod_since,6015,kmod_pin_init_crate) \
 	$(call kmod_since,6018,kmod_kernel_fmt) \
 	$(call kmod_since,6019,kmod_core_cstr)
+kmod_x86_pcpu_hot := $(if $(filter x86,$(SRCARCH)),$(shell grep -qs 'struct pcpu_hot' \
+	$(srctree)/arch/x86/include/asm/current.h && echo y))
+subdir-rustflags-y += $(if $(kmod_x86_pcpu_hot),--cfg kmod_x86_pcpu_hot)
+kmod_bindgen_defines := $(if $(kmod_x86_pcpu_hot),-DKMOD_X86_PCPU_HOT)
 
 # bindgen for a module's own bindings (kmod_bindgen_c_flags, kmod_bindgen_rust_target),
 # with the flags the kernel's own bindings are made with (rust/Makefile). For a GCC-built

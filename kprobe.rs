@@ -25,14 +25,30 @@
 //!
 //! # Context
 //!
-//! Handlers run in the context of the probed instruction, on whatever CPU and in whatever task
-//! hit it, with preemption disabled (and for some probes interrupts too). They must not sleep:
-//! no mutex (so no `params::lock()` nor any parameter guard), no `GFP_KERNEL` allocation,
-//! nothing that may schedule. Logging with `pr_*!`, atomics, spinlocks and scalar module
-//! parameters (`ScalarParam::get`, a relaxed load) are fine. Several CPUs may run them at once,
-//! hence `Sync`. With `CONFIG_DEBUG_ATOMIC_SLEEP`, a sleeping call in a handler is reported.
-//! A hit while another probe's handler runs on the same CPU is not handled but counted
-//! (`nmissed`).
+//! Handlers run where the probed code runs, on whatever CPU and in whatever task hit it: in a
+//! task, a softirq, a hardirq or an NMI, whichever calls the probed function (TCP sends, for
+//! one, happen in softirqs too). A probe that is not on an ftrace site is reached through a
+//! breakpoint trap (`int3` on x86_64, `BRK` on arm64), whose handler the kernel runs as an
+//! NMI; return handlers and probes on ftrace sites are plain calls (`context.rs` tells them
+//! apart). In every case preemption is disabled, and another probe's hit on the same CPU
+//! meanwhile is not handled but counted (`nmissed`). Several CPUs run them at once, hence
+//! `Sync`. So a handler:
+//!
+//! - must not sleep: no mutex (so no `params::lock()` nor any parameter guard), no
+//!   `GFP_KERNEL` allocation, nothing that may schedule;
+//! - must take no lock that code it may interrupt can hold: no `SpinLock` (a reader holding it
+//!   with interrupts on is interrupted by a softirq's handler that spins on it forever), and on
+//!   PREEMPT_RT a spinlock is a sleeping lock; only lock-free structures, atomics, or a raw
+//!   spinlock taken with interrupts off by every user (and never from an NMI);
+//! - must wake no one itself (`CondVar::notify_*`, `wake_up()` take the wait queue's lock,
+//!   a sleeping one on PREEMPT_RT): defer the wake-up through an `irq_work`;
+//! - may log with `pr_*!` (printk defers its console work in NMIs), read scalar module
+//!   parameters (`ScalarParam::get`, a relaxed load) and the clock (`ktime_get_mono_fast_ns`).
+//!
+//! With `CONFIG_DEBUG_ATOMIC_SLEEP` and lockdep, a sleeping call or an unsafe lock in a handler
+//! is reported. Dropping a probe unregisters it and waits until no handler runs any more (an
+//! RCU grace period): process context only; calls of a return probe still in flight then
+//! return without calling its return handler.
 
 use core::marker::{PhantomData, PhantomPinned};
 use core::ptr::{self, NonNull};
@@ -163,6 +179,10 @@ pub(crate) trait KprobeHandler: Send + Sync {
     fn post_handler(&self, _probe: &Probe, _regs: &Regs) {
         kernel::build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
     }
+
+    /// Called once the probe is unregistered, before the handler is dropped, with the hits
+    /// it missed over its life (`nmissed`, final): no handler runs any more. Process context.
+    fn unregistered(&self, _nmissed: u64) {}
 }
 
 /// A `struct kprobe`, as handlers and owners see it.
@@ -385,12 +405,19 @@ unsafe fn install<H, R>(
 /// kprobes keeps pointing into its allocation: that allocation is left to kprobes rather than
 /// freed under them. (Unregistering again would unbalance kprobes' count of armed probes.)
 ///
+/// `unregistered` runs after `unregister`, while the allocation is still valid.
+///
 /// # Safety
 ///
 /// `raw` comes from `KBox::into_raw` and starts with a `struct kprobe` registered through a
 /// pointer derived from `raw`, which `unregister` unregisters; nothing else uses `raw` after.
-unsafe fn unregister_and_free<R>(raw: *mut R, unregister: impl FnOnce()) {
+unsafe fn unregister_and_free<R>(
+    raw: *mut R,
+    unregister: impl FnOnce(),
+    unregistered: impl FnOnce(),
+) {
     unregister();
+    unregistered();
     let probe = raw.cast::<bindings::kprobe>();
     // SAFETY: `probe` is valid; kprobes no longer changes it (its mutex is released).
     if unsafe { (*probe).addr }.is_null() {
@@ -413,11 +440,17 @@ impl<H: KprobeHandler> Drop for Kprobe<H> {
         let raw = self.raw.as_ptr();
         // SAFETY: `raw` comes from `KBox::into_raw` and its probe, at its start, is registered
         // through a pointer derived from it (type invariants); `unregister_kprobe` returns once
-        // no handler runs any more, so the handler may be dropped after this.
+        // no handler runs any more, so the handler may be dropped after this. The allocation
+        // is valid until freed, after `unregistered`.
         unsafe {
-            unregister_and_free(raw, || {
-                bindings::unregister_kprobe(Self::raw_probe(raw));
-            })
+            unregister_and_free(
+                raw,
+                || bindings::unregister_kprobe(Self::raw_probe(raw)),
+                || {
+                    let probe = &*Self::raw_probe(raw).cast::<Probe>();
+                    self.handler.unregistered(probe.nmissed());
+                },
+            )
         };
     }
 }

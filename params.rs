@@ -334,6 +334,15 @@ impl<T> ParamLocked<T> {
         }
     }
 
+    /// The value, shared, for as long as the proof of the lock is lent (an `on_get` has it
+    /// only shared).
+    pub(crate) fn get<'a>(&'a self, _locked: &'a ParamsLocked) -> &'a T {
+        // SAFETY: The lock is held and the proof is borrowed for `'a`: `get_mut`, which needs
+        // it exclusively, cannot make a `&mut` meanwhile (there is one proof per holding of
+        // the lock: a second `lock()` would deadlock).
+        unsafe { &*self.value.get() }
+    }
+
     /// The value, for as long as the proof of the lock is lent.
     pub(crate) fn get_mut<'a>(&'a self, _locked: &'a mut ParamsLocked) -> &'a mut T {
         // SAFETY: The lock is held and the proof is borrowed exclusively for `'a`, so no
@@ -364,6 +373,7 @@ impl<T: ?Sized> Deref for ParamGuard<'_, T> {
 pub(crate) struct ScalarParam<T: Scalar> {
     value: T::Atomic,
     on_set: Option<fn(T::Value, &mut ParamsLocked) -> Result>,
+    on_get: Option<fn(&ParamsLocked) -> T::Value>,
 }
 
 impl<T: Scalar> ScalarParam<T> {
@@ -371,8 +381,13 @@ impl<T: Scalar> ScalarParam<T> {
     pub(crate) const fn from_atomic(
         value: T::Atomic,
         on_set: Option<fn(T::Value, &mut ParamsLocked) -> Result>,
+        on_get: Option<fn(&ParamsLocked) -> T::Value>,
     ) -> Self {
-        Self { value, on_set }
+        Self {
+            value,
+            on_set,
+            on_get,
+        }
     }
 
     /// The current value: the last one written at load time, through sysfs or by [`Self::set`].
@@ -441,7 +456,15 @@ impl<T: Scalar> ScalarParam<T> {
     ) -> c_int {
         // SAFETY: `kp` was made by this type's declaration macro (function safety requirement).
         let param = unsafe { param_of::<Self>(kp) };
-        let mut value = param.get();
+        let mut value = match param.on_get {
+            Some(on_get) => {
+                // SAFETY: The kernel holds the parameter lock while it shows a parameter
+                // (`param_attr_show`).
+                let locked = unsafe { ParamsLocked::assume_held() };
+                on_get(&locked)
+            }
+            None => param.get(),
+        };
         // SAFETY: `kp` is valid for reads (function safety requirement).
         let mut shadow = unsafe { *kp };
         shadow.__bindgen_anon_1.arg = (&raw mut value).cast();
@@ -898,9 +921,10 @@ pub(crate) use __param_entry;
 /// ```
 #[allow(unused_macros)]
 macro_rules! module_param {
-    ($var:ident: $ty:ident $(= $default:expr)?, $perm:expr $(, on_set = $hook:expr)? $(,)?) => {
+    ($var:ident: $ty:ident $(= $default:expr)?, $perm:expr $(, on_set = $hook:expr)?
+     $(, on_get = $get:expr)? $(,)?) => {
         $crate::params::module_param_named!(
-            $var, $var: $ty $(= $default)?, $perm $(, on_set = $hook)?
+            $var, $var: $ty $(= $default)?, $perm $(, on_set = $hook)? $(, on_get = $get)?
         );
     };
 }
@@ -918,7 +942,9 @@ pub(crate) use module_param;
 /// A scalar may take `on_set = f`, `fn f(new: T, locked: &mut ParamsLocked) -> Result`, run on
 /// every new value (at load and through sysfs) before it is published, with the parameter lock
 /// held: an error refuses the value and the old one stays, as for strings
-/// ([`module_param_string!`]). `module_param!` takes it too.
+/// ([`module_param_string!`]). It may also take `on_get = g`, `fn g(locked: &ParamsLocked) ->
+/// T`, whose value sysfs shows instead of the stored one (a read-only counter computed when
+/// read, as C's `module_param_cb` with a `get` of its own). `module_param!` takes both too.
 #[allow(unused_macros)]
 macro_rules! module_param_named {
     ($name:ident, $var:ident: charp, $perm:expr) => {
@@ -933,7 +959,7 @@ macro_rules! module_param_named {
         );
     };
     ($name:ident, $var:ident: $ty:ident $(= $default:expr)?, $perm:expr
-     $(, on_set = $hook:expr)? $(,)?) => {
+     $(, on_set = $hook:expr)? $(, on_get = $get:expr)? $(,)?) => {
         #[allow(non_upper_case_globals)]
         pub(crate) static $var: $crate::params::ScalarParam<$crate::params::types::$ty> =
             $crate::params::ScalarParam::from_atomic(
@@ -944,6 +970,7 @@ macro_rules! module_param_named {
                     ),
                 ),
                 $crate::params::__default!(None $(, Some($hook))?),
+                $crate::params::__default!(None $(, Some($get))?),
             );
         $crate::params::__param_entry!(
             $name,

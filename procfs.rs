@@ -20,10 +20,17 @@ const MAX_READ: usize = 32 * 1024;
 
 /// What a `/proc` file gives its readers.
 pub(crate) trait ProcRead: Send + Sync + 'static {
-    /// Appends the next bytes of the file to `out`, at most `limit` (its spare capacity):
-    /// none is the end of the file. May sleep until there is something to read, unless
-    /// `nonblock` (`O_NONBLOCK`), when it fails with `EAGAIN` instead. Process context.
-    fn read(&self, out: &mut KVec<u8>, limit: usize, nonblock: bool) -> Result;
+    /// Gives the next bytes of the file, at most `limit`, to `copy` (which copies them to the
+    /// reader's buffer, or fails with `EFAULT`), and returns how many: 0 is the end of the
+    /// file. If `copy` fails, the read fails with its error and should consume nothing, so
+    /// that a later read gets the same bytes. May sleep until there is something to read,
+    /// unless `nonblock` (`O_NONBLOCK`), when it fails with `EAGAIN` instead. Process context.
+    fn read(
+        &self,
+        copy: &mut dyn FnMut(&[u8]) -> Result,
+        limit: usize,
+        nonblock: bool,
+    ) -> Result<usize>;
 
     /// Makes every read in progress return, and later ones return at once: the file is going
     /// away, and `proc_remove()` waits for them.
@@ -56,8 +63,20 @@ impl<T: ProcRead> ProcFile<T> {
         ops
     };
 
+    /// The operations, as a `'static` reference: the compiler checks that `OPS` is promoted
+    /// to a static (as `miscdevice.rs` builds its vtable), which `proc_create_data` keeps.
+    const fn ops() -> &'static bindings::proc_ops {
+        &Self::OPS
+    }
+
     /// Makes `/proc/net/<name>`, readable by root only (0400, as the old `tcp_probe`'s), whose
     /// reads go to `data`. Sleeps: process context only.
+    ///
+    /// `proc_create_data()` returns no error code: it fails for lack of memory, or when
+    /// `/proc/net` has an entry of that name already (it then warns "already registered").
+    /// The name is the module's own, and a module's file is removed before it can be loaded
+    /// again, so the latter is another module's doing, not to be told apart without a lookup
+    /// that procfs does not export: the error is `ENOMEM`.
     pub(crate) fn new(name: &CStr, data: Arc<T>) -> Result<Self> {
         // SAFETY: `init_net` lives as long as the kernel; `proc_net` is a pointer at this
         // offset of it, set at boot.
@@ -69,14 +88,14 @@ impl<T: ProcRead> ProcFile<T> {
                     .cast::<*mut bindings::proc_dir_entry>(),
             )
         };
-        // SAFETY: `name` is a C string, `parent` a directory, `OPS` lives forever, and `data`
-        // is kept alive by the returned value until the entry is removed.
+        // SAFETY: `name` is a C string, `parent` a directory, the operations are `'static`,
+        // and `data` is kept alive by the returned value until the entry is removed.
         let entry = unsafe {
             bindings::proc_create_data(
                 name.as_char_ptr(),
                 0o400,
                 parent,
-                &Self::OPS,
+                Self::ops(),
                 core::ptr::from_ref::<T>(&data).cast_mut().cast::<c_void>(),
             )
         };
@@ -123,22 +142,27 @@ impl<T: ProcRead> ProcFile<T> {
             )
         };
         let nonblock = flags & (bindings::KMOD_O_NONBLOCK as c_uint) != 0;
-        let result = (|| -> Result<isize> {
-            let len = count.min(MAX_READ);
-            let mut buf = KVec::with_capacity(len, GFP_KERNEL)?;
-            data.read(&mut buf, len, nonblock)?;
-            let n = buf.len().min(len);
-            // SAFETY: `ubuf` is a user buffer of `count >= n` bytes; `copy_to_user` checks it.
+        let limit = count.min(MAX_READ);
+        let mut copy = |bytes: &[u8]| -> Result {
+            if bytes.len() > limit {
+                return Err(EINVAL);
+            }
+            // SAFETY: `ubuf` is a user buffer of `count` bytes, no fewer than `bytes.len()`;
+            // `copy_to_user` checks it and may fault pages in (it sleeps: no lock is held).
             let left = unsafe {
-                kernel::bindings::copy_to_user(ubuf.cast(), buf.as_ptr().cast(), n as c_ulong)
+                kernel::bindings::copy_to_user(
+                    ubuf.cast(),
+                    bytes.as_ptr().cast(),
+                    bytes.len() as c_ulong,
+                )
             };
             if left != 0 {
                 return Err(EFAULT);
             }
-            Ok(n as isize)
-        })();
-        match result {
-            Ok(n) => n,
+            Ok(())
+        };
+        match data.read(&mut copy, limit, nonblock) {
+            Ok(n) => n as isize,
             Err(e) => e.to_errno() as isize,
         }
     }

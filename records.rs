@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `rust_tcpprobe`'s records: one per TCP send, in a ring that `/proc/net/rust_tcpprobe`
-//! reads, one line per record.
+//! `rust_tcpprobe`'s records: one per TCP send, in per-CPU rings that
+//! `/proc/net/rust_tcpprobe` reads, one line per record.
 //!
-//! The probe's return handler adds a record ([`Ring::push`]); a full ring drops it and counts
-//! the drop, as the old `tcp_probe` did without counting. A reader takes records out in order;
-//! when there is none it sleeps until one comes (or fails with `EAGAIN` when opened with
-//! `O_NONBLOCK`). A record's line:
+//! The probe's return handler adds a record ([`RingWriter::push`]) to the ring of the CPU it
+//! runs on; a full ring drops it and counts the drop. A reader takes records out of every
+//! CPU's ring and gives them in time order, each once; when there is none it sleeps until
+//! some come (or fails with `EAGAIN` when opened with `O_NONBLOCK`). A record's line:
 //!
 //! ```text
 //! <seconds>.<ns> <pid> <comm> <source addr:port> <destination addr:port> <size> <result>
@@ -14,29 +14,65 @@
 //! ```
 //!
 //! (one line), e.g. `123.456789012 211 python3 127.0.0.1:40000 127.0.0.1:5001 64 64 5312 10 21
-//! 65483`: the send's start on the monotonic clock, the sending process and its name (bytes
-//! outside printable ASCII as `?`), the socket's endpoints (IPv6 as `[addr]:port`), the bytes
+//! 65483`: when the call returned, on the monotonic clock (lines come in this order, across
+//! CPUs: the first field never decreases); the sending process and its name (bytes outside
+//! printable ASCII as `?`), or pid `0` and `[softirq]`, `[irq]` or `[nmi]` for a send made
+//! outside any task's context; the socket's endpoints (IPv6 as `[addr]:port`), the bytes
 //! asked, what the call returned (bytes queued, or a negative errno), how long the call took,
 //! and the socket's congestion window (segments), smoothed RTT (µs) and peer window (bytes) at
-//! the send's start.
+//! the send's start. (As `biosnoop` and the other tools that report a call once it is over:
+//! its end, and how long it took.)
+//!
+//! # Any context
+//!
+//! The writers are probe handlers, which may run in a task, a softirq, a hardirq or an NMI,
+//! on a kernel with PREEMPT_RT or not: a push takes no lock, never sleeps and wakes no one
+//! itself. Each CPU has its own ring, a bounded queue of slots with a sequence number each
+//! (D. Vyukov's): a writer reserves a slot with one compare-and-exchange of the ring's tail,
+//! writes the record and publishes it with a release store of the slot's sequence number. A
+//! writer that interrupts another on the same CPU (a softirq's send during a task's, an NMI)
+//! just takes the next slot; a reader takes slots in order and stops at the first one not
+//! published yet. Readers that wait are woken through an `irq_work`, which the kernel runs
+//! outside the handler (in a hardirq, or in a per-CPU thread on PREEMPT_RT).
+//!
+//! Time order across CPUs: a record's time is read after its slot is reserved. A reader reads
+//! the clock, then looks at every ring; a record it does not see yet will be timed after that
+//! reading, or sits in a slot already reserved, whose time (or an earlier one: the slot's
+//! previous record's) the reader sees. It gives only the records timed at most at the least
+//! of those, sorted; the others wait for the next read.
+//!
+//! The kernel's own lockless `ring_buffer` (`kernel/trace/ring_buffer.c`) would serve as the
+//! transport too, but it sizes its rings in pages, not records, cannot tell a reader that a
+//! writer has reserved an event it has not committed yet (which time order across CPUs needs:
+//! `trace_pipe` does not promise it), and hands records out one call at a time under a
+//! per-CPU raw spinlock; the rings here are a few dozen lines with those three properties.
 
+use core::cell::UnsafeCell;
 use core::fmt::Write;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use core::ptr;
+use core::sync::atomic::{
+    fence, AtomicBool, AtomicU64, AtomicUsize,
+    Ordering::{Acquire, Relaxed, Release, SeqCst},
+};
+use kernel::alloc::flags::GFP_NOWAIT;
 use kernel::prelude::*;
-use kernel::sync::{Arc, CondVar, CondVarTimeoutResult, SpinLock};
+use kernel::sync::{Arc, CondVar, CondVarTimeoutResult, Mutex};
 use kernel::time::msecs_to_jiffies;
+use kernel::types::Opaque;
 
+use crate::bindings::{self, layout};
+use crate::context::{self, Context};
 use crate::procfs::ProcRead;
-use crate::tcp::Endpoint;
+use crate::tcp::{self, Endpoint};
 
 /// One TCP send.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Record {
     /// When the call started, in ns on the monotonic clock.
     pub(crate) start_ns: u64,
-    /// The sending process (`tgid`).
+    /// The sending process (`tgid`); 0 outside task context.
     pub(crate) pid: i32,
-    /// The sending task's name, NUL-padded.
+    /// The sending task's name, NUL-padded; the context's (`[softirq]`, ...) outside a task.
     pub(crate) comm: [u8; 16],
     pub(crate) src: Endpoint,
     pub(crate) dst: Endpoint,
@@ -44,16 +80,14 @@ pub(crate) struct Record {
     pub(crate) size: usize,
     /// What the call returned: bytes queued, or a negative errno.
     pub(crate) result: i64,
-    /// How long the call took, in ns.
-    pub(crate) call_ns: u64,
     pub(crate) snd_cwnd: u32,
     pub(crate) srtt_us: u32,
     pub(crate) snd_wnd: u32,
 }
 
-/// A push wakes a waiting reader once the ring holds this many records (or half of it, if
-/// smaller): a reader woken per record would cost each TCP send two context switches and a
-/// `read` call.
+/// A push wakes a waiting reader each time its CPU's ring holds this many more records (or
+/// half of it, if smaller): a reader woken per record would cost each TCP send two context
+/// switches and a `read` call.
 const WAKE_BATCH: usize = 64;
 /// ... and a waiting reader looks every this many ms anyway, so that a few records do not wait
 /// for more.
@@ -125,12 +159,31 @@ impl Write for Line<'_> {
 }
 
 impl Record {
-    /// Writes the record's line (see the module's documentation) into `buf`; its length.
-    fn format(&self, buf: &mut [u8; MAX_LINE]) -> usize {
+    /// Fills in who sent: the current task's process and name (`tcp::current_task()`) in
+    /// task context, else pid 0 and the context's name. Call it where the probed function
+    /// runs (a return handler does; see `context.rs` for handlers reached through a trap).
+    pub(crate) fn attribute(&mut self, context: Context) {
+        let name: &[u8] = match context {
+            Context::Task => {
+                (self.pid, self.comm) = tcp::current_task();
+                return;
+            }
+            Context::Softirq => b"[softirq]",
+            Context::Hardirq => b"[irq]",
+            Context::Nmi => b"[nmi]",
+        };
+        self.pid = 0;
+        self.comm = [0; 16];
+        self.comm[..name.len()].copy_from_slice(name);
+    }
+
+    /// Writes the record's line (see the module's documentation) into `buf`, for a call that
+    /// returned at `end_ns`; its length.
+    fn format(&self, end_ns: u64, buf: &mut [u8; MAX_LINE]) -> usize {
         let mut line = Line { buf, len: 0 };
-        line.dec(self.start_ns / 1_000_000_000, 1);
+        line.dec(end_ns / 1_000_000_000, 1);
         line.bytes(b".");
-        line.dec(self.start_ns % 1_000_000_000, 9);
+        line.dec(end_ns % 1_000_000_000, 9);
         line.bytes(b" ");
         line.signed(self.pid.into());
         line.bytes(b" ");
@@ -147,7 +200,7 @@ impl Record {
         line.bytes(b" ");
         line.signed(self.result);
         for n in [
-            self.call_ns,
+            end_ns.saturating_sub(self.start_ns),
             self.snd_cwnd.into(),
             self.srtt_us.into(),
             self.snd_wnd.into(),
@@ -160,164 +213,570 @@ impl Record {
     }
 }
 
-/// The ring's contents, under its lock.
-struct Slots {
-    records: KVVec<Record>,
-    /// Index of the oldest record.
-    head: usize,
-    /// Records held, at most `records.len()`.
-    len: usize,
-    /// Readers asleep waiting for records: a push wakes them only if there are any.
-    sleepers: usize,
+/// A slot of a CPU's ring.
+///
+/// # Invariants
+///
+/// With the ring's capacity `cap`, `seq` is `pos` when the slot is free for the writer that
+/// reserves position `pos` (`pos % cap` is the slot), and `pos + 1` once that writer has
+/// published its record there; the reader that takes it makes it `pos + cap`, free for the
+/// next lap. Only the writer that reserved `pos` (by moving the ring's tail from `pos`)
+/// writes `record` until it publishes; only the reader that sees `pos + 1` reads it, before
+/// it frees the slot.
+struct Slot {
+    seq: AtomicUsize,
+    /// The record's time (ns, monotonic), written by its writer right after reserving the
+    /// slot, before the record: a reader that finds the slot reserved but not published reads
+    /// it (or the previous record's, earlier) as a bound below the record's time.
+    time: AtomicU64,
+    record: UnsafeCell<Record>,
 }
 
-impl Slots {
-    /// How many records make a batch, which a push wakes a waiting reader for and a reader
-    /// waits for: [`WAKE_BATCH`], or half the ring if that is less.
-    fn batch(&self) -> usize {
-        WAKE_BATCH.min(self.records.len().div_ceil(2))
+// SAFETY: `record` is written and read by one side at a time, as `seq` hands it over with
+// release and acquire (type invariants); the rest is atomics.
+unsafe impl Sync for Slot {}
+
+/// The ring of one CPU. Its own cache lines: CPUs write only their own.
+#[repr(align(64))]
+struct CpuRing {
+    /// The next position a writer reserves.
+    tail: AtomicUsize,
+    /// The next position the reader takes (written by readers only, under the reader lock).
+    head: AtomicUsize,
+    /// Records this ring had no room for.
+    drops: AtomicU64,
+    slots: KVVec<Slot>,
+}
+
+impl CpuRing {
+    fn new(capacity: usize) -> Result<Self> {
+        let mut slots = KVVec::with_capacity(capacity, GFP_KERNEL)?;
+        for pos in 0..capacity {
+            // INVARIANT: Slot `pos` is free for position `pos`.
+            slots.push(
+                Slot {
+                    seq: AtomicUsize::new(pos),
+                    time: AtomicU64::new(0),
+                    record: UnsafeCell::new(Record::default()),
+                },
+                GFP_KERNEL,
+            )?;
+        }
+        Ok(Self {
+            tail: AtomicUsize::new(0),
+            head: AtomicUsize::new(0),
+            drops: AtomicU64::new(0),
+            slots,
+        })
+    }
+
+    /// The slot of position `pos`; `None` only in a ring without room.
+    fn slot(&self, pos: usize) -> Option<&Slot> {
+        self.slots.get(pos.checked_rem(self.slots.len())?)
+    }
+
+    /// Adds a record; `false` if the ring was full (the drop is counted). Any context.
+    fn push(&self, record: &Record) -> bool {
+        let mut pos = self.tail.load(Relaxed);
+        let slot = loop {
+            let Some(slot) = self.slot(pos) else {
+                self.drops.fetch_add(1, Relaxed);
+                return false;
+            };
+            let seq = slot.seq.load(Acquire);
+            match seq.wrapping_sub(pos) as isize {
+                0 => {
+                    match self
+                        .tail
+                        .compare_exchange_weak(pos, pos.wrapping_add(1), SeqCst, Relaxed)
+                    {
+                        Ok(_) => break slot,
+                        Err(now) => pos = now,
+                    }
+                }
+                // The slot still holds the record of the previous lap: full.
+                lap if lap < 0 => {
+                    self.drops.fetch_add(1, Relaxed);
+                    return false;
+                }
+                // Another writer took `pos` meanwhile.
+                _ => pos = self.tail.load(Relaxed),
+            }
+        };
+        // The time is read after the reservation is visible (x86's locked exchange is a full
+        // barrier already), so that a reader that did not see the reservation has read the
+        // clock before it.
+        #[cfg(not(CONFIG_X86_64))]
+        fence(SeqCst);
+        slot.time.store(tcp::ktime_ns(), Relaxed);
+        // SAFETY: This writer reserved `pos`: the slot's record is its own until published.
+        unsafe { ptr::write(slot.record.get(), *record) };
+        // INVARIANT: Published: the reader may take it.
+        slot.seq.store(pos.wrapping_add(1), Release);
+        true
+    }
+
+    /// Records reserved or waiting, not taken yet.
+    fn queued(&self) -> usize {
+        self.tail
+            .load(Relaxed)
+            .wrapping_sub(self.head.load(Relaxed))
     }
 }
 
-/// The ring of records, shared by the probe (which adds) and the `/proc` file (which reads).
+/// A record taken from a ring, with its time, waiting in the reader's hands.
+#[derive(Clone, Copy, Default)]
+struct Held {
+    time: u64,
+    record: Record,
+}
+
+/// The readers' side, under the reader lock.
+struct Reader {
+    /// Records taken from the rings and not given yet, from `start` on, sorted by time.
+    held: KVVec<Held>,
+    start: usize,
+}
+
+/// The most records readers hold taken out of the rings: past that, records stay in the rings.
+const MAX_HELD: usize = 4096;
+
+/// Calls that a return probe followed, counted per CPU, to tell those whose return never
+/// came (in flight when the probe was unregistered) from the others.
+pub(crate) struct Calls {
+    per_cpu: KVec<CallCount>,
+}
+
+#[repr(align(64))]
+struct CallCount {
+    entered: AtomicU64,
+    returned: AtomicU64,
+}
+
+impl Calls {
+    pub(crate) fn new() -> Result<Self> {
+        let mut per_cpu = KVec::with_capacity(context::nr_cpu_ids(), GFP_KERNEL)?;
+        for _ in 0..context::nr_cpu_ids() {
+            per_cpu.push(
+                CallCount {
+                    entered: AtomicU64::new(0),
+                    returned: AtomicU64::new(0),
+                },
+                GFP_KERNEL,
+            )?;
+        }
+        Ok(Self { per_cpu })
+    }
+
+    fn here(&self) -> Option<&CallCount> {
+        self.per_cpu.get(context::cpu())
+    }
+
+    /// Counts a call followed from its entry. Any context.
+    pub(crate) fn entered(&self) {
+        if let Some(count) = self.here() {
+            count.entered.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// Counts a call's return. Any context.
+    pub(crate) fn returned(&self) {
+        if let Some(count) = self.here() {
+            count.returned.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// Calls entered whose return has not been counted: once the probe is unregistered,
+    /// those that never will be.
+    pub(crate) fn in_flight(&self) -> u64 {
+        let (entered, returned) = self.per_cpu.iter().fold((0u64, 0u64), |(e, r), count| {
+            (
+                e.wrapping_add(count.entered.load(Relaxed)),
+                r.wrapping_add(count.returned.load(Relaxed)),
+            )
+        });
+        entered.wrapping_sub(returned)
+    }
+}
+
+/// The records of every CPU, shared by the probes (which add, through [`RingWriter`]s) and
+/// the `/proc` file (which reads).
 ///
-/// A spinlock guards it: the probe adds from its handler, which cannot sleep, and the reader
-/// copies records out under it, formatting them only after releasing it.
-#[pin_data]
+/// # Invariants
+///
+/// `rings` is replaced only with the reader lock held and no [`RingWriter`] alive (counted
+/// by `writers`, under the same lock); `wake` is an `irq_work` whose callback is
+/// [`Ring::wake_readers`], synced before the ring is freed.
+#[pin_data(PinnedDrop)]
 pub(crate) struct Ring {
     #[pin]
-    slots: SpinLock<Slots>,
+    reader: Mutex<Reader>,
     #[pin]
     readable: CondVar,
+    #[pin]
+    wake: Opaque<bindings::irq_work>,
+    /// One ring per CPU id.
+    rings: UnsafeCell<KVec<CpuRing>>,
+    /// The [`RingWriter`]s alive (changed under the reader lock).
+    writers: AtomicUsize,
+    /// Readers asleep waiting for records: a push wakes them only if there are any.
+    sleepers: AtomicUsize,
     /// Set when the file goes away: readers return.
     closing: AtomicBool,
-    /// Records dropped because the ring was full.
-    drops: AtomicU64,
+    /// Records lost other than to a full ring: taken away by a resize, or counted in by the
+    /// probe ([`Ring::count_lost`]).
+    lost: AtomicU64,
+    /// The generation of the writer whose records count (see [`RingWriter::is_active`]).
+    active: AtomicU64,
+    /// The last generation handed out.
+    generations: AtomicU64,
 }
+
+// SAFETY: `rings` is shared by reference, and replaced only when no writer uses it and the
+// reader lock is held (type invariants); the rest is atomics, a lock, a condition variable
+// and an `irq_work` meant to be queued from any CPU.
+unsafe impl Send for Ring {}
+// SAFETY: As above.
+unsafe impl Sync for Ring {}
 
 impl Ring {
     /// An empty ring, with no room yet ([`Ring::resize`] gives it some).
     pub(crate) fn new() -> Result<Arc<Self>> {
+        let mut held = KVVec::new();
+        held.reserve(MAX_HELD, GFP_KERNEL)?;
         Arc::pin_init(
             pin_init!(Self {
-                slots <- kernel::new_spinlock!(Slots {
-                    records: KVVec::new(),
-                    head: 0,
-                    len: 0,
-                    sleepers: 0,
-                }),
+                reader <- kernel::new_mutex!(Reader { held, start: 0 }),
                 readable <- kernel::new_condvar!(),
+                // INVARIANT: A zeroed `irq_work` with its callback: C's `IRQ_WORK_INIT()`.
+                wake <- Opaque::ffi_init(|work: *mut bindings::irq_work| {
+                    // SAFETY: `work` is valid for writes of a `struct irq_work`, whose
+                    // callback is a function pointer at this offset.
+                    unsafe {
+                        ptr::write_bytes(work, 0, 1);
+                        ptr::write(
+                            work.cast::<u8>()
+                                .add(layout(bindings::KMOD_IRQ_WORK_FUNC))
+                                .cast::<Option<unsafe extern "C" fn(*mut bindings::irq_work)>>(),
+                            Some(Self::wake_readers),
+                        );
+                    }
+                }),
+                rings: UnsafeCell::new(KVec::new()),
+                writers: AtomicUsize::new(0),
+                sleepers: AtomicUsize::new(0),
                 closing: AtomicBool::new(false),
-                drops: AtomicU64::new(0),
+                lost: AtomicU64::new(0),
+                active: AtomicU64::new(0),
+                generations: AtomicU64::new(0),
             }),
             GFP_KERNEL,
         )
     }
 
-    /// Gives the ring room for `capacity` records, unless it has that already. The records it
-    /// held are dropped (and counted as drops). Sleeps: process context only.
+    fn rings(&self) -> &[CpuRing] {
+        // SAFETY: Replaced only when no writer is alive and under the reader lock (type
+        // invariants): callers are writers, or hold that lock.
+        unsafe { &*self.rings.get() }
+    }
+
+    /// Gives every CPU a ring of `capacity` records, unless they have that already. The
+    /// records held are dropped (and counted as lost). Fails with `EBUSY` while a writer is
+    /// alive. Sleeps: process context only.
     pub(crate) fn resize(&self, capacity: usize) -> Result {
-        if self.slots.lock().records.len() == capacity {
+        let mut reader = self.reader.lock();
+        if self.writers.load(Relaxed) != 0 {
+            return Err(EBUSY);
+        }
+        if self.rings().len() == context::nr_cpu_ids()
+            && self.rings().iter().all(|ring| ring.slots.len() == capacity)
+        {
             return Ok(());
         }
-        let mut records = KVVec::with_capacity(capacity, GFP_KERNEL)?;
-        for _ in 0..capacity {
-            records.push(Record::default(), GFP_KERNEL)?;
+        let mut rings = KVec::with_capacity(context::nr_cpu_ids(), GFP_KERNEL)?;
+        for _ in 0..context::nr_cpu_ids() {
+            rings.push(CpuRing::new(capacity)?, GFP_KERNEL)?;
         }
-        let old = {
-            let mut slots = self.slots.lock();
-            let dropped = slots.len as u64;
-            self.drops.fetch_add(dropped, Relaxed);
-            slots.head = 0;
-            slots.len = 0;
-            core::mem::replace(&mut slots.records, records)
-        };
-        // Freed outside the spinlock: `vfree` may sleep.
+        let held = (reader.held.len() - reader.start) as u64;
+        let queued: u64 = self.rings().iter().map(|ring| ring.queued() as u64).sum();
+        // Drops of full rings are kept as lost ones from now on.
+        let drops: u64 = self
+            .rings()
+            .iter()
+            .map(|ring| ring.drops.load(Relaxed))
+            .sum();
+        self.lost
+            .fetch_add(held.wrapping_add(queued).wrapping_add(drops), Relaxed);
+        reader.held.truncate(0);
+        reader.start = 0;
+        // SAFETY: No writer is alive and the reader lock is held (checked and taken above).
+        let old = core::mem::replace(unsafe { &mut *self.rings.get() }, rings);
+        drop(reader);
+        // Freed outside the lock: `vfree` may sleep, and takes a while.
         drop(old);
         Ok(())
     }
 
-    /// Adds a record; `false` if the ring was full and the record dropped (and counted).
-    /// Callable from a probe handler.
+    /// A writer, whose records count once it is made active ([`RingWriter::activate`]); none
+    /// can be made while the rings are being resized. Sleeps: process context only.
+    pub(crate) fn writer(self: &Arc<Self>) -> RingWriter {
+        let _reader = self.reader.lock();
+        self.writers.fetch_add(1, Relaxed);
+        RingWriter {
+            ring: self.clone(),
+            generation: self.generations.fetch_add(1, Relaxed) + 1,
+        }
+    }
+
+    /// Counts `n` records lost for a reason of the probe's own (in flight when it was
+    /// unregistered, say).
+    pub(crate) fn count_lost(&self, n: u64) {
+        self.lost.fetch_add(n, Relaxed);
+    }
+
+    /// Records lost since the module was loaded: rings full, and those counted as lost.
+    pub(crate) fn drops(&self) -> u64 {
+        // Under the reader lock, so that a resize does not move drops while they are summed.
+        let _reader = self.reader.lock();
+        self.rings()
+            .iter()
+            .map(|ring| ring.drops.load(Relaxed))
+            .fold(self.lost.load(Relaxed), u64::wrapping_add)
+    }
+
+    /// How many records make a batch, which a push wakes a waiting reader for and a reader
+    /// waits for: [`WAKE_BATCH`], or half a CPU's ring if that is less.
+    fn batch(&self) -> usize {
+        let capacity = self.rings().first().map_or(0, |ring| ring.slots.len());
+        WAKE_BATCH.min(capacity.div_ceil(2)).max(1)
+    }
+
+    /// `irq_work` callback: wakes the readers. Runs in a hardirq, or in the CPU's `irq_work`
+    /// thread on PREEMPT_RT, where `notify_all` may take the wait queue's lock.
+    ///
+    /// # Safety
+    ///
+    /// `work` is the `wake` field of a live `Ring`.
+    unsafe extern "C" fn wake_readers(work: *mut bindings::irq_work) {
+        // SAFETY: `work` is the `wake` field of a live `Ring` (safety requirement), which
+        // syncs it before it is freed; `Opaque` is transparent.
+        let ring = unsafe {
+            &*work
+                .cast::<u8>()
+                .sub(core::mem::offset_of!(Ring, wake))
+                .cast::<Ring>()
+        };
+        ring.readable.notify_all();
+    }
+
+    /// Takes the published records of every ring into `reader.held`, as many as fit; returns
+    /// the time up to which the held records are complete: no record timed at or before it
+    /// is still to come. Under the reader lock.
+    fn collect(&self, reader: &mut Reader) -> u64 {
+        if reader.start > 0 {
+            let start = reader.start;
+            let len = reader.held.len();
+            reader.held.copy_within(start..len, 0);
+            reader.held.truncate(len - start);
+            reader.start = 0;
+        }
+        // The clock first: a writer that reserves after the rings are looked at below reads
+        // it later.
+        let now = tcp::ktime_ns();
+        fence(SeqCst);
+        let mut complete = now;
+        let held_before = reader.held.len();
+        for ring in self.rings() {
+            let mut pos = ring.head.load(Relaxed);
+            while reader.held.len() < MAX_HELD {
+                let Some(slot) = ring.slot(pos) else { break };
+                if slot.seq.load(Acquire) != pos.wrapping_add(1) {
+                    break;
+                }
+                // SAFETY: Published for `pos` (seen with acquire above), and this reader, under
+                // the reader lock, is the one that takes it: the writer is done with it.
+                let record = unsafe { ptr::read(slot.record.get()) };
+                let time = slot.time.load(Relaxed);
+                // INVARIANT: Taken: free for the position one lap on.
+                slot.seq.store(pos.wrapping_add(ring.slots.len()), Release);
+                pos = pos.wrapping_add(1);
+                // Room was reserved at `MAX_HELD`: no allocation.
+                let _ = reader.held.push(Held { time, record }, GFP_NOWAIT);
+            }
+            ring.head.store(pos, Relaxed);
+            // Slots reserved and not published yet, or not taken (no room): their times, or
+            // earlier ones, bound what is complete.
+            let tail = ring.tail.load(Acquire);
+            let mut at = pos;
+            while at != tail {
+                if let Some(slot) = ring.slot(at) {
+                    complete = complete.min(slot.time.load(Relaxed));
+                }
+                at = at.wrapping_add(1);
+            }
+        }
+        if reader.held.len() > held_before {
+            reader.held.sort_unstable_by_key(|held| held.time);
+        }
+        complete
+    }
+
+    /// How many of the held records are complete (timed at most at `complete`).
+    fn ready(reader: &Reader, complete: u64) -> usize {
+        reader.held[reader.start..].partition_point(|held| held.time <= complete)
+    }
+
+    /// Puts back records taken by a read that could not give them: they come again first.
+    fn put_back(&self, taken: &[Held]) {
+        let mut reader = self.reader.lock();
+        let reader = &mut *reader;
+        for held in taken {
+            if reader.held.push(*held, GFP_KERNEL).is_err() {
+                self.lost.fetch_add(1, Relaxed);
+            }
+        }
+        let start = reader.start;
+        reader.held[start..].sort_unstable_by_key(|held| held.time);
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for Ring {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: `wake` was initialised as an `irq_work` (type invariants); once synced, its
+        // callback no longer runs, and no writer (which queues it) is alive: each holds an
+        // `Arc` of this ring.
+        unsafe { bindings::irq_work_sync(self.wake.get()) };
+    }
+}
+
+/// The right to add records to a [`Ring`]: the rings stay as they are while one is alive.
+///
+/// A ring may have several writers (a probe being moved to another function has two for a
+/// moment); records count only from the active one, the last one [activated]. The other keeps
+/// following the calls it entered, and counts their records as lost instead.
+///
+/// [activated]: RingWriter::activate
+pub(crate) struct RingWriter {
+    ring: Arc<Ring>,
+    generation: u64,
+}
+
+impl RingWriter {
+    /// Makes this writer the one whose records count.
+    pub(crate) fn activate(&self) {
+        self.ring.active.store(self.generation, Relaxed);
+    }
+
+    /// Whether this writer's records count now.
+    pub(crate) fn is_active(&self) -> bool {
+        self.ring.active.load(Relaxed) == self.generation
+    }
+
+    /// Whether this writer was the active one, or is not yet: an older one has been
+    /// superseded.
+    pub(crate) fn is_pending(&self) -> bool {
+        self.ring.active.load(Relaxed) < self.generation
+    }
+
+    /// The ring written to.
+    pub(crate) fn ring(&self) -> &Arc<Ring> {
+        &self.ring
+    }
+
+    /// Adds a record to the current CPU's ring; `false` if it was full (the drop is counted).
+    /// Any context (task, softirq, hardirq, NMI), PREEMPT_RT or not: no lock, no sleep, no
+    /// wake-up but through an `irq_work`.
     pub(crate) fn push(&self, record: &Record) -> bool {
-        let mut slots = self.slots.lock();
-        let capacity = slots.records.len();
-        if slots.len == capacity {
-            drop(slots);
-            self.drops.fetch_add(1, Relaxed);
+        let rings = self.ring.rings();
+        let Some(ring) = rings.get(context::cpu()).or(rings.first()) else {
+            self.ring.lost.fetch_add(1, Relaxed);
+            return false;
+        };
+        if !ring.push(record) {
             return false;
         }
-        let tail = (slots.head + slots.len) % capacity;
-        slots.records[tail] = *record;
-        slots.len += 1;
-        let wake = slots.sleepers > 0 && slots.len >= slots.batch();
-        drop(slots);
-        if wake {
-            self.readable.notify_all();
+        if self.ring.sleepers.load(Relaxed) > 0 && ring.queued() % self.ring.batch() == 0 {
+            // SAFETY: `wake` is an initialised `irq_work` of a live ring (its invariants),
+            // which may be queued from any context.
+            unsafe { bindings::irq_work_queue(self.ring.wake.get()) };
         }
         true
     }
+}
 
-    /// Records dropped because the ring was full, since the module was loaded.
-    pub(crate) fn drops(&self) -> u64 {
-        self.drops.load(Relaxed)
+impl Drop for RingWriter {
+    fn drop(&mut self) {
+        let _reader = self.ring.reader.lock();
+        self.ring.writers.fetch_sub(1, Relaxed);
     }
 }
 
 impl ProcRead for Ring {
-    fn read(&self, out: &mut KVec<u8>, limit: usize, nonblock: bool) -> Result {
+    fn read(
+        &self,
+        copy: &mut dyn FnMut(&[u8]) -> Result,
+        limit: usize,
+        nonblock: bool,
+    ) -> Result<usize> {
         let want = limit / MAX_LINE;
         if want == 0 {
             // Smaller than a line: a line is never split between reads.
             return Err(EINVAL);
         }
         let mut taken = KVec::with_capacity(want, GFP_KERNEL)?;
+        let mut out = KVec::with_capacity(want * MAX_LINE, GFP_KERNEL)?;
         {
-            let mut slots = self.slots.lock();
+            let mut reader = self.reader.lock();
             // Sleeps until a batch of records is there (a push wakes it) or, with some records
             // there, until the next poll.
             let mut polled = false;
-            while slots.len == 0 || (!polled && slots.len < slots.batch()) {
+            let ready = loop {
                 if self.closing.load(Relaxed) {
-                    return Ok(());
+                    return Ok(0);
+                }
+                let complete = self.collect(&mut reader);
+                let ready = Self::ready(&reader, complete);
+                if ready > 0 && (nonblock || polled || ready >= self.batch()) {
+                    break ready;
                 }
                 if nonblock {
-                    if slots.len > 0 {
-                        break;
-                    }
                     return Err(EAGAIN);
                 }
-                slots.sleepers += 1;
+                self.sleepers.fetch_add(1, SeqCst);
                 let woken = self
                     .readable
-                    .wait_interruptible_timeout(&mut slots, msecs_to_jiffies(READER_POLL_MS));
-                slots.sleepers -= 1;
+                    .wait_interruptible_timeout(&mut reader, msecs_to_jiffies(READER_POLL_MS));
+                self.sleepers.fetch_sub(1, Relaxed);
                 match woken {
                     CondVarTimeoutResult::Signal { .. } => return Err(ERESTARTSYS),
                     CondVarTimeoutResult::Timeout => polled = true,
                     CondVarTimeoutResult::Woken { .. } => (),
                 }
-            }
-            while slots.len > 0 && taken.len() < want {
-                let head = slots.head;
-                // Within capacity: no allocation under the spinlock.
-                taken.push(slots.records[head], GFP_ATOMIC)?;
-                slots.head = (head + 1) % slots.records.len();
-                slots.len -= 1;
-            }
+            };
+            let start = reader.start;
+            let n = ready.min(want);
+            // Within capacity: no allocation under the lock.
+            taken.extend_from_slice(&reader.held[start..start + n], GFP_NOWAIT)?;
+            reader.start += n;
         }
         let mut line = [0u8; MAX_LINE];
-        for record in taken.iter() {
-            let len = record.format(&mut line);
-            out.extend_from_slice(&line[..len], GFP_KERNEL)?;
+        for held in taken.iter() {
+            let len = held.record.format(held.time, &mut line);
+            out.extend_from_slice(&line[..len], GFP_NOWAIT)?;
         }
-        Ok(())
+        // Records that could not be given (a bad buffer) are not lost: the next read gets them.
+        if let Err(e) = copy(&out) {
+            self.put_back(&taken);
+            return Err(e);
+        }
+        Ok(out.len())
     }
 
     fn release_readers(&self) {
         self.closing.store(true, Relaxed);
         // Under the lock, so that a reader between its check and its sleep cannot miss it.
-        drop(self.slots.lock());
+        drop(self.reader.lock());
         self.readable.notify_all();
     }
 }

@@ -18,11 +18,15 @@
 //! - `hits` and `missed` count the probe's hits and missed hits, read-only in sysfs.
 //! - Writing a new `symbol` moves the probe to that function, logged like a fresh load; if the
 //!   new probe cannot be planted, the write fails with the error and the old probe stays.
-//! - `records=1` records every TCP send (see `records.rs` for the line format) into a ring of
-//!   `bufsize` records that `/proc/net/rust_tcpprobe` reads, through a return probe on the
-//!   probed function (which must then be `tcp_sendmsg_locked` or `tcp_sendmsg`). `port` and
-//!   `pid` (0: all) filter the sends recorded; `drops` counts the records lost (ring full, or
-//!   no return-probe instance free). All of them may be written at run time.
+//! - `records=1` records every TCP send (see `records.rs` for the line format) into per-CPU
+//!   rings of `bufsize` records each that `/proc/net/rust_tcpprobe` reads, in time order,
+//!   through a return probe on the probed function (which must then be `tcp_sendmsg_locked` or
+//!   `tcp_sendmsg`), from any context the function runs in: a send made in a softirq is
+//!   recorded with pid 0 and `[softirq]`. `port` and `pid` (0: all; a pid never matches a send
+//!   outside task context) filter the sends recorded; `drops` counts the records lost since
+//!   the module was loaded (ring full, no return-probe instance free, or in flight while the
+//!   probe moved or stopped). All of them may be written at run time.
+//! - `hits`, `missed` and `drops` only grow, across moves of the probe and `records` toggles.
 
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::prelude::*;
@@ -30,11 +34,13 @@ use kernel::prelude::*;
 mod compat;
 use compat::{fmt, module};
 mod bindings;
+mod context;
 mod kprobe;
 mod params;
 mod procfs;
 mod records;
 mod tcp;
+use context::Context;
 use kernel::sync::Arc;
 use kprobe::{
     AnyFunction, Kprobe, KprobeHandler, Kretprobe, KretprobeHandler, Probe, Regs, ReturnRegs,
@@ -44,7 +50,7 @@ use params::{
     ParamsLocked,
 };
 use procfs::ProcFile;
-use records::{Record, Ring};
+use records::{Calls, Record, Ring, RingWriter};
 
 module! {
     type: RustTcpprobe,
@@ -77,10 +83,10 @@ module_parm_desc!(
     hits,
     "how many times the probe was hit (read-only; counts on from a value given at load, wrapping)"
 );
-module_param!(missed: ullong, 0o444);
+module_param!(missed: ullong, 0o444, on_get = total_missed);
 module_parm_desc!(
     missed,
-    "hits missed by the probe (kprobe nmissed, read-only)"
+    "hits missed by the probe since load (kprobe nmissed, read-only)"
 );
 
 module_param!(records: bool = false, 0o644, on_set = set_records);
@@ -91,7 +97,7 @@ module_parm_desc!(
 module_param!(bufsize: uint = 4096, 0o644, on_set = check_bufsize);
 module_parm_desc!(
     bufsize,
-    "records the ring holds (1 to 1048576; default 4096), from the next records=1 on"
+    "records each CPU's ring holds (1 to 1048576; default 4096), from the next records=1 on"
 );
 module_param!(port: ushort, 0o644);
 module_parm_desc!(
@@ -99,11 +105,14 @@ module_parm_desc!(
     "record only sends with this source or destination port (default 0: all)"
 );
 module_param!(pid: int, 0o644);
-module_parm_desc!(pid, "record only sends of this process (default 0: all)");
-module_param!(drops: ullong, 0o444);
+module_parm_desc!(
+    pid,
+    "record only sends of this process, made in its context (default 0: all)"
+);
+module_param!(drops: ullong, 0o444, on_get = total_drops);
 module_parm_desc!(
     drops,
-    "records lost: ring full, or no return-probe instance free (read-only)"
+    "records lost since load: ring full, no return-probe instance free, in flight when the probe moved or stopped (read-only)"
 );
 
 /// The records' file, in `/proc/net`.
@@ -111,7 +120,7 @@ const RECORDS_FILE: &CStr = kernel::c_str!("rust_tcpprobe");
 /// The most calls the return probe follows at once: 0, the kernel's default (twice the CPUs,
 /// at least 10).
 const MAXACTIVE: u16 = 0;
-/// The largest `bufsize`: a 1048576-record ring takes about 130 MB.
+/// The largest `bufsize`: a 1048576-record ring takes about 130 MB per CPU.
 const MAX_BUFSIZE: u32 = 1 << 20;
 
 /// The probe's handlers. Like C's, they keep no state of their own: the pre-handler numbers
@@ -120,6 +129,9 @@ struct Tcpprobe;
 
 /// Post-handler calls since the module was loaded, for `log_every`.
 static POSTS: AtomicU64 = AtomicU64::new(0);
+
+/// Hits missed by the probes removed so far (moved to another function), for `missed`.
+static MISSED_BEFORE: AtomicU64 = AtomicU64::new(0);
 
 /// Whether the hit that a handler counted as `n`, from 1, is logged: one hit in `log_every`,
 /// the first one included, as C's `(n - 1) % every == 0`. Wraps around (after 2^64 hits, or
@@ -154,8 +166,7 @@ fn log_post() {
 impl KprobeHandler for Tcpprobe {
     type Signature = AnyFunction;
 
-    fn pre_handler(&self, probe: &Probe, _regs: &Regs) {
-        missed.set(probe.nmissed());
+    fn pre_handler(&self, _probe: &Probe, _regs: &Regs) {
         if should_log(hits.add(1)) {
             log_pre();
         }
@@ -166,11 +177,25 @@ impl KprobeHandler for Tcpprobe {
             log_post();
         }
     }
+
+    fn unregistered(&self, nmissed: u64) {
+        MISSED_BEFORE.fetch_add(nmissed, Relaxed);
+    }
 }
 
-/// The return probe of record mode: one [`Record`] per send into the ring.
+/// The return probe of record mode: one [`Record`] per send into the rings.
+///
+/// While the probe moves to another function (`symbol` written), the old and the new return
+/// probes are both registered for a moment, and one send may pass both (`tcp_sendmsg` calls
+/// `tcp_sendmsg_locked`). So a send is recorded by the probe that is active when it returns,
+/// if that probe followed it from its entry: the new probe follows only the calls that enter
+/// once it is active, and the old one, once superseded, counts each call it still follows as
+/// lost rather than record it. No send is recorded twice; a send in flight across the move
+/// is counted in `drops` (and may be recorded by the new probe too, if it was a call of the
+/// new function made within the old one's).
 struct Recorder {
-    ring: Arc<Ring>,
+    writer: RingWriter,
+    calls: Calls,
 }
 
 impl KretprobeHandler for Recorder {
@@ -178,18 +203,24 @@ impl KretprobeHandler for Recorder {
     type Data = Record;
 
     fn entry_handler(&self, regs: &Regs<tcp::Sendmsg>) -> Option<Record> {
+        if self.writer.is_pending() {
+            return None;
+        }
+        // (A send outside task context is the interrupted task's `current`: the return
+        // handler, which knows the context, settles who sent, and filters on `pid` again.)
         let (tgid, comm) = tcp::current_task();
         let only_pid = pid.get();
         if only_pid != 0 && only_pid != tgid {
             return None;
         }
-        let args = regs.args();
+        let args = regs.args()?;
         let src = args.sock.local();
         let dst = args.sock.remote();
         let only_port = port.get();
         if only_port != 0 && src.port() != only_port && dst.port() != only_port {
             return None;
         }
+        self.calls.entered();
         Some(Record {
             start_ns: tcp::ktime_ns(),
             pid: tgid,
@@ -198,18 +229,32 @@ impl KretprobeHandler for Recorder {
             dst,
             size: args.size,
             result: 0,
-            call_ns: 0,
             snd_cwnd: args.sock.snd_cwnd(),
             srtt_us: args.sock.srtt_us(),
             snd_wnd: args.sock.snd_wnd(),
         })
     }
 
-    fn return_handler(&self, probe: &Kretprobe<Self>, record: &mut Record, regs: &ReturnRegs) {
+    fn return_handler(&self, _probe: &Kretprobe<Self>, record: &mut Record, regs: &ReturnRegs) {
+        self.calls.returned();
+        if !self.writer.is_active() {
+            self.writer.ring().count_lost(1);
+            return;
+        }
+        let context = Context::current();
+        let only_pid = pid.get();
+        if only_pid != 0 && context != Context::Task {
+            return;
+        }
+        record.attribute(context);
         record.result = regs.return_long() as i64;
-        record.call_ns = tcp::ktime_ns().wrapping_sub(record.start_ns);
-        self.ring.push(record);
-        drops.set(self.ring.drops().wrapping_add(probe.nmissed()));
+        self.writer.push(record);
+    }
+
+    fn unregistered(&self, nmissed: u64) {
+        // The calls missed, and those in flight now: their returns will never be seen.
+        let lost = nmissed.wrapping_add(self.calls.in_flight());
+        self.writer.ring().count_lost(lost);
     }
 }
 
@@ -302,13 +347,19 @@ fn remove(probe: Pin<KBox<Kprobe<Tcpprobe>>>) {
     pr_info!("kprobe at {} unregistered\n", addr);
 }
 
-/// Plants record mode's return probe on `function`, with a ring of `bufsize` records.
+/// Plants record mode's return probe on `function`, writing into `ring`, and makes it the
+/// probe whose records count (an older one's then count as lost).
 fn plant_recorder(function: &CStr, ring: &Arc<Ring>) -> Result<Pin<KBox<Kretprobe<Recorder>>>> {
-    ring.resize(bufsize.get() as usize)?;
-    let recorder = Recorder { ring: ring.clone() };
-    KBox::pin_init(Kretprobe::new(function, MAXACTIVE, recorder), GFP_KERNEL).inspect_err(|e| {
-        pr_err!("register_kretprobe failed, returned {}\n", e.to_errno());
-    })
+    let recorder = Recorder {
+        writer: ring.writer(),
+        calls: Calls::new()?,
+    };
+    let recorder = KBox::pin_init(Kretprobe::new(function, MAXACTIVE, recorder), GFP_KERNEL)
+        .inspect_err(|e| {
+            pr_err!("register_kretprobe failed, returned {}\n", e.to_errno());
+        })?;
+    recorder.handler().writer.activate();
+    Ok(recorder)
 }
 
 /// `on_set` of `symbol`: a new list moves the probe (and the return probe of record mode) to
@@ -339,7 +390,8 @@ fn rearm(functions: &CStr, locked: &mut ParamsLocked) -> Result {
     probed.write(compat::cstr_to_bytes(name.as_cstr()), locked)
 }
 
-/// `on_set` of `records`: plants or removes the return probe that makes the records.
+/// `on_set` of `records`: plants or removes the return probe that makes the records, with
+/// rings of `bufsize` records per CPU when it starts.
 fn set_records(on: bool, locked: &mut ParamsLocked) -> Result {
     let function = probed_name(locked);
     let State::Armed(armed) = PROBE.get_mut(locked) else {
@@ -347,11 +399,38 @@ fn set_records(on: bool, locked: &mut ParamsLocked) -> Result {
         return Ok(());
     };
     match (on, armed.recorder.is_some()) {
-        (true, false) => armed.recorder = Some(plant_recorder(function.as_cstr(), &armed.ring)?),
+        (true, false) => {
+            armed.ring.resize(bufsize.get() as usize)?;
+            armed.recorder = Some(plant_recorder(function.as_cstr(), &armed.ring)?);
+        }
         (false, true) => armed.recorder = None,
         _ => (),
     }
     Ok(())
+}
+
+/// `on_get` of `missed`: the hits that every probe planted since load missed.
+fn total_missed(locked: &ParamsLocked) -> u64 {
+    let now = match PROBE.get(locked) {
+        State::Armed(armed) => armed.probe.probe().nmissed(),
+        _ => 0,
+    };
+    MISSED_BEFORE.load(Relaxed).wrapping_add(now)
+}
+
+/// `on_get` of `drops`: the records lost since load (the rings' count, which takes in those
+/// of return probes removed so far, and the current return probe's misses).
+fn total_drops(locked: &ParamsLocked) -> u64 {
+    match PROBE.get(locked) {
+        State::Armed(armed) => {
+            let missed_now = armed
+                .recorder
+                .as_ref()
+                .map_or(0, |recorder| recorder.nmissed());
+            armed.ring.drops().wrapping_add(missed_now)
+        }
+        _ => 0,
+    }
 }
 
 /// A copy of the name in `probed`.
@@ -380,7 +459,10 @@ impl kernel::Module for RustTcpprobe {
         let mut locked = params::lock();
         let (probe, name) = plant(symbol.read(&locked))?;
         let recorder = if records.get() {
-            match plant_recorder(name.as_cstr(), &ring) {
+            match ring
+                .resize(bufsize.get() as usize)
+                .and_then(|()| plant_recorder(name.as_cstr(), &ring))
+            {
                 Ok(recorder) => Some(recorder),
                 Err(e) => {
                     remove(probe);
@@ -403,9 +485,10 @@ impl kernel::Module for RustTcpprobe {
 
 impl Drop for RustTcpprobe {
     fn drop(&mut self) {
-        let mut locked = params::lock();
-        if let State::Armed(armed) = core::mem::replace(PROBE.get_mut(&mut locked), State::Unloaded)
-        {
+        // Taken out under the parameter lock, then removed without it: removing the file
+        // waits for its readers, which sysfs writers should not wait for.
+        let state = core::mem::replace(PROBE.get_mut(&mut params::lock()), State::Unloaded);
+        if let State::Armed(armed) = state {
             let Armed {
                 probe,
                 recorder,
@@ -413,7 +496,6 @@ impl Drop for RustTcpprobe {
                 _file,
             } = armed;
             drop(recorder);
-            missed.set(probe.probe().nmissed());
             remove(probe);
         }
     }

@@ -13,7 +13,6 @@
 
 use core::marker::PhantomData;
 use core::ptr::{self, NonNull};
-use kernel::ffi::c_void;
 use kernel::prelude::*;
 
 use crate::bindings::{self, layout};
@@ -38,18 +37,21 @@ unsafe impl Signature for Sendmsg {
         kernel::c_str!("tcp_sendmsg_locked"),
         kernel::c_str!("tcp_sendmsg"),
     ];
-    type Args<'a> = SendmsgArgs<'a>;
+    /// `None` if the socket pointer is NULL (no caller passes one; a probe then leaves the
+    /// call alone rather than make a socket of it).
+    type Args<'a> = Option<SendmsgArgs<'a>>;
 
-    unsafe fn read(regs: &Regs<Self>) -> SendmsgArgs<'_> {
-        let sk = regs.arg(0).unwrap_or(0) as *mut c_void;
-        SendmsgArgs {
-            // INVARIANT: `sk` is the call's socket, valid during it (safety requirement).
+    unsafe fn read(regs: &Regs<Self>) -> Option<SendmsgArgs<'_>> {
+        let sk = NonNull::new(regs.arg(0)? as *mut u8)?;
+        Some(SendmsgArgs {
+            // INVARIANT: `sk` is the call's socket, not NULL, valid during the call (safety
+            // requirement).
             sock: TcpSock {
-                sk: NonNull::new(sk.cast()).unwrap_or(NonNull::dangling()),
+                sk,
                 _call: PhantomData,
             },
-            size: regs.arg(2).unwrap_or(0),
-        }
+            size: regs.arg(2)?,
+        })
     }
 }
 

@@ -16,7 +16,7 @@ use kernel::ffi::c_int;
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
-use super::{check_signature, install, symbol_name, unregister_and_free, Probe, Regs, Signature};
+use super::{check_signature, install, symbol_name, unregister_and_free, Regs, Signature};
 use crate::bindings::{self, layout};
 use crate::compat;
 
@@ -39,6 +39,12 @@ pub(crate) trait KretprobeHandler: Send + Sync + Sized {
     /// at the return (for the return value), and the probe (for its counters). `data` is the
     /// instance's, in place (no copy): the handler may complete it and move it on.
     fn return_handler(&self, probe: &Kretprobe<Self>, data: &mut Self::Data, regs: &ReturnRegs);
+
+    /// Called once the probe is unregistered, before the handler is dropped, with the calls
+    /// the probe missed over its life ([`Kretprobe::nmissed`], final): no handler runs any
+    /// more, and the calls that were in flight return without calling [`Self::return_handler`].
+    /// Process context.
+    fn unregistered(&self, _nmissed: u64) {}
 }
 
 /// The registers at a probed function's return, for its return value.
@@ -166,27 +172,36 @@ impl<H: KretprobeHandler> Kretprobe<H> {
         unsafe { &raw mut (*raw).probe }.cast()
     }
 
-    fn rp(&self) -> *mut bindings::kretprobe {
-        // SAFETY: The allocation lives as long as `self` (type invariant).
-        unsafe { Self::raw_kretprobe(self.raw.as_ptr()) }
-    }
-
-    /// The probe at the function's entry, for its address and its own missed hits.
-    pub(crate) fn probe(&self) -> &Probe {
-        // SAFETY: `kp` is the first field of the live `struct kretprobe`; `Probe` is a
-        // transparent `Opaque`, so kprobes may write to it meanwhile.
-        unsafe { &*(&raw mut (*self.rp()).kp).cast::<Probe>() }
+    /// The handler, as the probe's handlers see it.
+    pub(crate) fn handler(&self) -> &H {
+        &self.handler
     }
 
     /// Calls not followed: those that found no free instance (`kretprobe.nmissed`) and the
     /// hits that the entry probe itself missed.
     pub(crate) fn nmissed(&self) -> u64 {
-        // SAFETY: The `struct kretprobe` is valid; kprobes updates `nmissed` as a plain counter,
-        // read once as C's `READ_ONCE` would.
-        let rp_missed = unsafe { ptr::read_volatile(&raw const (*self.rp()).nmissed) };
-        u64::try_from(rp_missed)
-            .unwrap_or(0)
-            .wrapping_add(self.probe().nmissed())
+        // SAFETY: The allocation lives as long as `self` (type invariant).
+        unsafe { Self::raw_nmissed(self.raw.as_ptr()) }
+    }
+
+    /// [`Self::nmissed`] of an allocation, registered or not.
+    ///
+    /// # Safety
+    ///
+    /// `raw` points to a valid `RawKretprobe<H>`.
+    unsafe fn raw_nmissed(raw: *mut RawKretprobe<H>) -> u64 {
+        // SAFETY: `raw` is valid (safety requirement). kprobes updates the `int` `nmissed` as a
+        // plain counter, read once as C's `READ_ONCE` would; the probe's own is read likewise.
+        let (rp_missed, kp_missed) = unsafe {
+            let rp = Self::raw_kretprobe(raw);
+            (
+                ptr::read_volatile(&raw const (*rp).nmissed),
+                ptr::read_volatile(&raw const (*rp).kp.nmissed),
+            )
+        };
+        // C's `int` counts on past `INT_MAX` as an unsigned one would (two's complement): as
+        // such, it wraps at 2^32 rather than turning negative.
+        u64::from(rp_missed as u32).wrapping_add(kp_missed as u64)
     }
 }
 
@@ -196,11 +211,14 @@ impl<H: KretprobeHandler> Drop for Kretprobe<H> {
         // SAFETY: `raw` comes from `KBox::into_raw` and starts with the registered
         // `struct kretprobe`, whose first field is its `struct kprobe` (type invariants).
         // `unregister_kretprobe` returns once no handler runs any more, and calls in flight
-        // then return without calling ours.
+        // then return without calling ours; the allocation is valid until freed, after
+        // `unregistered`.
         unsafe {
-            unregister_and_free(raw, || {
-                bindings::unregister_kretprobe(Self::raw_kretprobe(raw));
-            })
+            unregister_and_free(
+                raw,
+                || bindings::unregister_kretprobe(Self::raw_kretprobe(raw)),
+                || self.handler.unregistered(Self::raw_nmissed(raw)),
+            )
         };
     }
 }

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Where the running code is: in a task, a softirq, a hardirq or an NMI (C's `in_task()`,
+//! `in_serving_softirq()`, `in_hardirq()`, `in_nmi()`), and on which CPU.
+//!
+//! C header: [`include/linux/preempt.h`](srctree/include/linux/preempt.h)
+//!
+//! The kernel keeps both in `preempt_count()`, an inline function that Rust cannot call: on
+//! x86_64 a per-CPU variable (`__preempt_count`, or `pcpu_hot.preempt_count` before 6.15),
+//! on arm64 a field of the task's `thread_info`. This file reads it as those do, with the
+//! masks and offsets that `bindings_helper.h` takes from the kernel tree. On PREEMPT_RT,
+//! softirqs are counted in the task (`softirq_disable_cnt`) instead, as C's
+//! `softirq_count()` reads them there.
+//!
+//! A probe handler reached through a breakpoint (a kprobe that is not on an ftrace site: the
+//! `int3` trap on x86_64, `BRK` on arm64) runs in the trap's NMI-like context, which the
+//! kernel counts as an NMI: there [`Context::current`] says [`Context::Nmi`] whatever the
+//! probed code ran in. Return handlers and ftrace-based probes are plain calls and see the
+//! probed code's context.
+
+use core::ptr;
+
+use crate::bindings::{self, layout};
+
+/// The kinds of context code runs in, from the outermost.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Context {
+    /// A task (process or kernel thread), with or without softirqs disabled.
+    Task,
+    /// A softirq being served (timers, networking's receive path, tasklets).
+    Softirq,
+    /// A hardware interrupt's handler.
+    Hardirq,
+    /// A non-maskable interrupt (or an NMI-like trap, see the module's documentation).
+    Nmi,
+}
+
+impl Context {
+    /// The context of the caller.
+    pub(crate) fn current() -> Self {
+        let count = preempt_count();
+        if count & layout(bindings::KMOD_PC_NMI_MASK) as u32 != 0 {
+            Self::Nmi
+        } else if count & layout(bindings::KMOD_PC_HARDIRQ_MASK) as u32 != 0 {
+            Self::Hardirq
+        } else if softirq_count(count) & layout(bindings::KMOD_PC_SOFTIRQ_OFFSET) as u32 != 0 {
+            Self::Softirq
+        } else {
+            Self::Task
+        }
+    }
+}
+
+// The fields read below, with the sizes their reads assume.
+const _: () = assert!(layout(bindings::KMOD_SIZEOF_TASK_CPU) == 4);
+
+/// The caller's task (`current`): the interrupted one in interrupt context.
+fn current_task() -> *const u8 {
+    // SAFETY: `current` is always a valid task, from the task itself.
+    unsafe { kernel::bindings::get_current() }.cast::<u8>()
+}
+
+/// The CPU the caller runs on (C's `raw_smp_processor_id()`, through `task_cpu(current)`),
+/// less than `nr_cpu_ids`. Exact while the caller cannot migrate (preemption or interrupts
+/// disabled, as in a probe handler); otherwise a CPU it ran on a moment ago.
+pub(crate) fn cpu() -> usize {
+    // SAFETY: `thread_info.cpu` is a `u32` (asserted above) of the current task, which is
+    // alive while it runs this; the scheduler updates it, hence one volatile read (C's
+    // `READ_ONCE` in `task_cpu()`).
+    let cpu = unsafe {
+        ptr::read_volatile(
+            current_task()
+                .add(layout(bindings::KMOD_TASK_CPU))
+                .cast::<u32>(),
+        )
+    };
+    cpu as usize
+}
+
+/// The number of CPU ids (C's `nr_cpu_ids`): every CPU number is below it.
+pub(crate) fn nr_cpu_ids() -> usize {
+    // SAFETY: `nr_cpu_ids` is set at boot, before modules load, and not changed after.
+    unsafe { ptr::read(&raw const bindings::nr_cpu_ids) as usize }
+}
+
+/// C's `preempt_count()` on x86_64 since 6.15: the per-CPU `__preempt_count`, without its
+/// `PREEMPT_NEED_RESCHED` bit.
+#[cfg(all(CONFIG_X86_64, not(kmod_x86_pcpu_hot)))]
+fn preempt_count() -> u32 {
+    extern "C" {
+        /// The kernel's per-CPU preemption count (`EXPORT_PER_CPU_SYMBOL`).
+        static __preempt_count: kernel::ffi::c_int;
+    }
+    let count: u32;
+    // SAFETY: Reads this CPU's copy of an exported per-CPU `int`, as C's `raw_cpu_read_4()`
+    // does (`%gs` holds the CPU's per-CPU base); a single load of a `u32`, which writes
+    // nothing. Migrating after it is harmless: the count is then that of the CPU it ran on,
+    // and code that can migrate runs in a task.
+    unsafe {
+        core::arch::asm!(
+            "movl %gs:{count}, {out:e}",
+            count = sym __preempt_count,
+            out = out(reg) count,
+            options(att_syntax, nostack, readonly, preserves_flags),
+        );
+    }
+    count & !(layout(bindings::KMOD_PC_NEED_RESCHED) as u32)
+}
+
+/// C's `preempt_count()` on x86_64 from 6.2 to 6.14: `pcpu_hot.preempt_count`, without its
+/// `PREEMPT_NEED_RESCHED` bit.
+#[cfg(all(CONFIG_X86_64, kmod_x86_pcpu_hot))]
+fn preempt_count() -> u32 {
+    extern "C" {
+        /// The kernel's per-CPU hot data, `preempt_count` among them (`EXPORT_PER_CPU_SYMBOL`).
+        static pcpu_hot: u8;
+    }
+    let count: u32;
+    // SAFETY: As above, at the offset of `preempt_count` in this CPU's `struct pcpu_hot`.
+    unsafe {
+        core::arch::asm!(
+            "movl %gs:{hot}+{offset}, {out:e}",
+            hot = sym pcpu_hot,
+            offset = const layout(bindings::KMOD_PCPU_HOT_PREEMPT_COUNT),
+            out = out(reg) count,
+            options(att_syntax, nostack, readonly, preserves_flags),
+        );
+    }
+    count & !(layout(bindings::KMOD_PC_NEED_RESCHED) as u32)
+}
+
+/// C's `preempt_count()` on arm64: `current_thread_info()->preempt.count`.
+#[cfg(CONFIG_ARM64)]
+fn preempt_count() -> u32 {
+    // SAFETY: `thread_info` is the first member of the current task (THREAD_INFO_IN_TASK),
+    // whose `preempt.count` is a `u32` at this offset; the task and its interrupts change
+    // it, hence one volatile read (C's `READ_ONCE`).
+    unsafe {
+        ptr::read_volatile(
+            current_task()
+                .add(layout(bindings::KMOD_TASK_PREEMPT_COUNT))
+                .cast::<u32>(),
+        )
+    }
+}
+
+/// C's `softirq_count()` (unmasked), given `preempt_count()`: part of it, or on PREEMPT_RT
+/// the task's own count.
+fn softirq_count(preempt_count: u32) -> u32 {
+    #[cfg(CONFIG_PREEMPT_RT)]
+    {
+        let _ = preempt_count;
+        // SAFETY: `softirq_disable_cnt` is an `int` of the current task, changed only by the
+        // task itself: one volatile read, as C's plain one.
+        unsafe {
+            ptr::read_volatile(
+                current_task()
+                    .add(layout(bindings::KMOD_TASK_SOFTIRQ_DISABLE_CNT))
+                    .cast::<u32>(),
+            )
+        }
+    }
+    #[cfg(not(CONFIG_PREEMPT_RT))]
+    preempt_count
+}
