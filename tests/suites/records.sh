@@ -90,14 +90,15 @@ client.send(b"abc")
 expect_eq "records: an IPv6 send shows [::1]:port, 3 bytes" "[::1]:5107 3 3" \
 	"$(tests/read-records | awk '$5 == "[::1]:5107" { print $5, $6, $7 }')"
 
-# A full ring: 10 sends into a ring of 4 keep the first 4 and count 6 drops.
+# A full ring: 10 sends from one CPU into rings of 4 per CPU keep the first 4 and count 6
+# drops.
 echo 0 >$P/records
 echo 4 >$P/bufsize
 echo 1 >$P/records
 drops=$(cat $P/drops)
-sends 5108 10
+taskset -c 0 tests/tcp-traffic --port 5108 --sends 10 >/dev/null
 kept=$(records_of 5108)
-expect_eq "records: bufsize=4: 10 sends keep 4 records" "4" "$(grep -c . <<<"$kept")"
+expect_eq "records: bufsize=4: 10 sends from CPU 0 keep 4 records" "4" "$(grep -c . <<<"$kept")"
 expect_eq "records: ... the first 4, in order" "$(sort -n <<<"$kept")" "$kept"
 expect_eq "records: ... and count 6 drops" "6" "$(($(cat $P/drops) - drops))"
 sends 5109 1
