@@ -12,11 +12,11 @@
 //! softirqs are counted in the task (`softirq_disable_cnt`) instead, as C's
 //! `softirq_count()` reads them there.
 //!
-//! A probe handler reached through a breakpoint (a kprobe that is not on an ftrace site: the
-//! `int3` trap on x86_64, `BRK` on arm64) runs in the trap's NMI-like context, which the
-//! kernel counts as an NMI: there [`Context::current`] says [`Context::Nmi`] whatever the
-//! probed code ran in. Return handlers and ftrace-based probes are plain calls and see the
-//! probed code's context.
+//! A kprobe handler reached through x86_64's `int3` trap (a probe that is neither on an ftrace
+//! site nor optimized into a jump) runs in the trap's NMI-like context, which the kernel
+//! counts as an NMI: there [`Context::current`] says [`Context::Nmi`] whatever the probed code
+//! ran in. arm64's `BRK` handler, optimized probes, return handlers and ftrace-based probes
+//! see the probed code's context.
 
 use core::ptr;
 

@@ -27,10 +27,10 @@
 //!
 //! Handlers run where the probed code runs, on whatever CPU and in whatever task hit it: in a
 //! task, a softirq, a hardirq or an NMI, whichever calls the probed function (TCP sends, for
-//! one, happen in softirqs too). A probe that is not on an ftrace site is reached through a
-//! breakpoint trap (`int3` on x86_64, `BRK` on arm64), whose handler the kernel runs as an
-//! NMI; return handlers and probes on ftrace sites are plain calls (`context.rs` tells them
-//! apart). In every case preemption is disabled, and another probe's hit on the same CPU
+//! one, happen in softirqs too). On x86_64 a probe that is neither on an ftrace site nor
+//! optimized into a jump is reached through the `int3` trap, whose handler the kernel runs as
+//! an NMI; arm64's `BRK` trap, optimized probes, return handlers and probes on ftrace sites
+//! run in the probed code's context (`context.rs`). In every case preemption is disabled, and another probe's hit on the same CPU
 //! meanwhile is not handled but counted (`nmissed`). Several CPUs run them at once, hence
 //! `Sync`. So a handler:
 //!
@@ -38,8 +38,9 @@
 //!   `GFP_KERNEL` allocation, nothing that may schedule;
 //! - must take no lock that code it may interrupt can hold: no `SpinLock` (a reader holding it
 //!   with interrupts on is interrupted by a softirq's handler that spins on it forever), and on
-//!   PREEMPT_RT a spinlock is a sleeping lock; only lock-free structures, atomics, or a raw
-//!   spinlock taken with interrupts off by every user (and never from an NMI);
+//!   PREEMPT_RT a spinlock is a sleeping lock; only lock-free structures and atomics (a raw
+//!   spinlock taken with interrupts off by every user would do, but not from an NMI, which an
+//!   `int3`-reached handler is on x86_64);
 //! - must wake no one itself (`CondVar::notify_*`, `wake_up()` take the wait queue's lock,
 //!   a sleeping one on PREEMPT_RT): defer the wake-up through an `irq_work`;
 //! - may log with `pr_*!` (printk defers its console work in NMIs), read scalar module

@@ -15,7 +15,8 @@
 //!
 //! (one line), e.g. `123.456789012 211 python3 127.0.0.1:40000 127.0.0.1:5001 64 64 5312 10 21
 //! 65483`: when the call returned, on the monotonic clock (lines come in this order, across
-//! CPUs: the first field never decreases); the sending process and its name (bytes outside
+//! CPUs: the first field never decreases; `ktime_get_mono_fast_ns()` may step back by a few ns
+//! across CPUs, and a line is then given its predecessor's time); the sending process and its name (bytes outside
 //! printable ASCII as `?`), or pid `0` and `[softirq]`, `[irq]` or `[nmi]` for a send made
 //! outside any task's context; the socket's endpoints (IPv6 as `[addr]:port`), the bytes
 //! asked, what the call returned (bytes queued, or a negative errno), how long the call took,
@@ -45,7 +46,7 @@
 //! transport too, but it sizes its rings in pages, not records, cannot tell a reader that a
 //! writer has reserved an event it has not committed yet (which time order across CPUs needs:
 //! `trace_pipe` does not promise it), and hands records out one call at a time under a
-//! per-CPU raw spinlock; the rings here are a few dozen lines with those three properties.
+//! per-CPU raw spinlock; the rings here are a hundred lines with those three properties.
 
 use core::cell::UnsafeCell;
 use core::fmt::Write;
@@ -217,10 +218,10 @@ impl Record {
 ///
 /// # Invariants
 ///
-/// With the ring's capacity `cap`, `seq` is `pos` when the slot is free for the writer that
-/// reserves position `pos` (`pos % cap` is the slot), and `pos + 1` once that writer has
-/// published its record there; the reader that takes it makes it `pos + cap`, free for the
-/// next lap. Only the writer that reserved `pos` (by moving the ring's tail from `pos`)
+/// With the ring's capacity `cap`, `seq` is `2 * pos` when the slot is free for the writer that
+/// reserves position `pos` (`pos % cap` is the slot), and `2 * pos + 1` once that writer has
+/// published its record there; the reader that takes it makes it `2 * (pos + cap)`, free for
+/// the next lap. (Doubled, so that published and free differ even with one slot.) Only the writer that reserved `pos` (by moving the ring's tail from `pos`)
 /// writes `record` until it publishes; only the reader that sees `pos + 1` reads it, before
 /// it frees the slot.
 struct Slot {
@@ -255,7 +256,7 @@ impl CpuRing {
             // INVARIANT: Slot `pos` is free for position `pos`.
             slots.push(
                 Slot {
-                    seq: AtomicUsize::new(pos),
+                    seq: AtomicUsize::new(pos.wrapping_mul(2)),
                     time: AtomicU64::new(0),
                     record: UnsafeCell::new(Record::default()),
                 },
@@ -284,7 +285,7 @@ impl CpuRing {
                 return false;
             };
             let seq = slot.seq.load(Acquire);
-            match seq.wrapping_sub(pos) as isize {
+            match seq.wrapping_sub(pos.wrapping_mul(2)) as isize {
                 0 => {
                     match self
                         .tail
@@ -312,7 +313,7 @@ impl CpuRing {
         // SAFETY: This writer reserved `pos`: the slot's record is its own until published.
         unsafe { ptr::write(slot.record.get(), *record) };
         // INVARIANT: Published: the reader may take it.
-        slot.seq.store(pos.wrapping_add(1), Release);
+        slot.seq.store(pos.wrapping_mul(2).wrapping_add(1), Release);
         true
     }
 
@@ -333,9 +334,41 @@ struct Held {
 
 /// The readers' side, under the reader lock.
 struct Reader {
-    /// Records taken from the rings and not given yet, from `start` on, sorted by time.
+    /// Records taken from the rings and not given yet: `held[start..end]`, sorted by time.
+    /// Its length is fixed (`MAX_HELD`): nothing is allocated while reading.
     held: KVVec<Held>,
     start: usize,
+    end: usize,
+    /// The time of the last record given: times given never go back (the clock may, by a
+    /// few ns, across CPUs: `ktime_get_mono_fast_ns()`).
+    last: u64,
+}
+
+impl Reader {
+    fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// Adds a record at the end (unsorted); `false` if there is no room.
+    fn add(&mut self, held: Held) -> bool {
+        if self.end == self.held.len() && self.start > 0 {
+            self.held.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        match self.held.get_mut(self.end) {
+            Some(place) => {
+                *place = held;
+                self.end += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn sort(&mut self) {
+        self.held[self.start..self.end].sort_unstable_by_key(|held| held.time);
+    }
 }
 
 /// The most records readers hold taken out of the rings: past that, records stay in the rings.
@@ -442,11 +475,18 @@ unsafe impl Sync for Ring {}
 impl Ring {
     /// An empty ring, with no room yet ([`Ring::resize`] gives it some).
     pub(crate) fn new() -> Result<Arc<Self>> {
-        let mut held = KVVec::new();
-        held.reserve(MAX_HELD, GFP_KERNEL)?;
+        let mut held = KVVec::with_capacity(MAX_HELD, GFP_KERNEL)?;
+        for _ in 0..MAX_HELD {
+            held.push(Held::default(), GFP_KERNEL)?;
+        }
         Arc::pin_init(
             pin_init!(Self {
-                reader <- kernel::new_mutex!(Reader { held, start: 0 }),
+                reader <- kernel::new_mutex!(Reader {
+                    held,
+                    start: 0,
+                    end: 0,
+                    last: 0,
+                }),
                 readable <- kernel::new_condvar!(),
                 // INVARIANT: A zeroed `irq_work` with its callback: C's `IRQ_WORK_INIT()`.
                 wake <- Opaque::ffi_init(|work: *mut bindings::irq_work| {
@@ -497,18 +537,15 @@ impl Ring {
         for _ in 0..context::nr_cpu_ids() {
             rings.push(CpuRing::new(capacity)?, GFP_KERNEL)?;
         }
-        let held = (reader.held.len() - reader.start) as u64;
-        let queued: u64 = self.rings().iter().map(|ring| ring.queued() as u64).sum();
-        // Drops of full rings are kept as lost ones from now on.
-        let drops: u64 = self
+        // Records not read yet, and the drops of full rings, are kept as lost ones from now on.
+        let lost = self
             .rings()
             .iter()
-            .map(|ring| ring.drops.load(Relaxed))
-            .sum();
-        self.lost
-            .fetch_add(held.wrapping_add(queued).wrapping_add(drops), Relaxed);
-        reader.held.truncate(0);
+            .map(|ring| (ring.queued() as u64).wrapping_add(ring.drops.load(Relaxed)))
+            .fold(reader.len() as u64, u64::wrapping_add);
+        self.lost.fetch_add(lost, Relaxed);
         reader.start = 0;
+        reader.end = 0;
         // SAFETY: No writer is alive and the reader lock is held (checked and taken above).
         let old = core::mem::replace(unsafe { &mut *self.rings.get() }, rings);
         drop(reader);
@@ -573,70 +610,69 @@ impl Ring {
     /// the time up to which the held records are complete: no record timed at or before it
     /// is still to come. Under the reader lock.
     fn collect(&self, reader: &mut Reader) -> u64 {
-        if reader.start > 0 {
-            let start = reader.start;
-            let len = reader.held.len();
-            reader.held.copy_within(start..len, 0);
-            reader.held.truncate(len - start);
-            reader.start = 0;
-        }
-        // The clock first: a writer that reserves after the rings are looked at below reads
-        // it later.
+        // The clock first, then the tails: a writer that reserves after a tail is read reads
+        // the clock after it (pairs with the writer's reservation and, off x86, its fence).
         let now = tcp::ktime_ns();
         fence(SeqCst);
         let mut complete = now;
-        let held_before = reader.held.len();
+        let mut added = false;
         for ring in self.rings() {
+            let tail = ring.tail.load(Acquire);
             let mut pos = ring.head.load(Relaxed);
-            while reader.held.len() < MAX_HELD {
+            while pos != tail {
                 let Some(slot) = ring.slot(pos) else { break };
-                if slot.seq.load(Acquire) != pos.wrapping_add(1) {
+                if slot.seq.load(Acquire) != pos.wrapping_mul(2).wrapping_add(1) {
                     break;
                 }
                 // SAFETY: Published for `pos` (seen with acquire above), and this reader, under
                 // the reader lock, is the one that takes it: the writer is done with it.
                 let record = unsafe { ptr::read(slot.record.get()) };
                 let time = slot.time.load(Relaxed);
+                if !reader.add(Held { time, record }) {
+                    break;
+                }
                 // INVARIANT: Taken: free for the position one lap on.
-                slot.seq.store(pos.wrapping_add(ring.slots.len()), Release);
+                slot.seq
+                    .store(pos.wrapping_add(ring.slots.len()).wrapping_mul(2), Release);
                 pos = pos.wrapping_add(1);
-                // Room was reserved at `MAX_HELD`: no allocation.
-                let _ = reader.held.push(Held { time, record }, GFP_NOWAIT);
+                added = true;
             }
             ring.head.store(pos, Relaxed);
-            // Slots reserved and not published yet, or not taken (no room): their times, or
-            // earlier ones, bound what is complete.
-            let tail = ring.tail.load(Acquire);
-            let mut at = pos;
-            while at != tail {
-                if let Some(slot) = ring.slot(at) {
+            // Slots reserved before the tail was read and not taken (not published yet, or no
+            // room): their times, or earlier ones (a slot's previous record's), bound what is
+            // complete. Those reserved since are timed after `now`.
+            while pos != tail {
+                if let Some(slot) = ring.slot(pos) {
                     complete = complete.min(slot.time.load(Relaxed));
                 }
-                at = at.wrapping_add(1);
+                pos = pos.wrapping_add(1);
             }
         }
-        if reader.held.len() > held_before {
-            reader.held.sort_unstable_by_key(|held| held.time);
+        if added {
+            reader.sort();
         }
         complete
     }
 
-    /// How many of the held records are complete (timed at most at `complete`).
+    /// How many of the held records may be given: those complete (timed at most at
+    /// `complete`), or all of them when the reader's hands are full (records left in the rings
+    /// then wait, rather than every read).
     fn ready(reader: &Reader, complete: u64) -> usize {
-        reader.held[reader.start..].partition_point(|held| held.time <= complete)
+        if reader.end == reader.held.len() && reader.start == 0 {
+            return reader.len();
+        }
+        reader.held[reader.start..reader.end].partition_point(|held| held.time <= complete)
     }
 
     /// Puts back records taken by a read that could not give them: they come again first.
     fn put_back(&self, taken: &[Held]) {
         let mut reader = self.reader.lock();
-        let reader = &mut *reader;
         for held in taken {
-            if reader.held.push(*held, GFP_KERNEL).is_err() {
+            if !reader.add(*held) {
                 self.lost.fetch_add(1, Relaxed);
             }
         }
-        let start = reader.start;
-        reader.held[start..].sort_unstable_by_key(|held| held.time);
+        reader.sort();
     }
 }
 
@@ -743,7 +779,10 @@ impl ProcRead for Ring {
                 if nonblock {
                     return Err(EAGAIN);
                 }
-                self.sleepers.fetch_add(1, SeqCst);
+                // A push that completes a batch between the collect above and the sleep below
+                // finds no sleeper and wakes no one: the poll takes it up within
+                // `READER_POLL_MS` (no fence on the writers' fast path for that).
+                self.sleepers.fetch_add(1, Relaxed);
                 let woken = self
                     .readable
                     .wait_interruptible_timeout(&mut reader, msecs_to_jiffies(READER_POLL_MS));
@@ -754,16 +793,25 @@ impl ProcRead for Ring {
                     CondVarTimeoutResult::Woken { .. } => (),
                 }
             };
-            let start = reader.start;
             let n = ready.min(want);
-            // Within capacity: no allocation under the lock.
-            taken.extend_from_slice(&reader.held[start..start + n], GFP_NOWAIT)?;
-            reader.start += n;
+            for _ in 0..n {
+                let mut held = reader.held[reader.start];
+                held.time = held.time.max(reader.last);
+                reader.last = held.time;
+                reader.start += 1;
+                // Within capacity (`want`): no allocation under the lock.
+                if taken.push(held, GFP_NOWAIT).is_err() {
+                    self.lost.fetch_add(1, Relaxed);
+                }
+            }
         }
         let mut line = [0u8; MAX_LINE];
         for held in taken.iter() {
             let len = held.record.format(held.time, &mut line);
-            out.extend_from_slice(&line[..len], GFP_NOWAIT)?;
+            // Within capacity (`want` lines): no allocation.
+            if out.extend_from_slice(&line[..len], GFP_NOWAIT).is_err() {
+                self.lost.fetch_add(1, Relaxed);
+            }
         }
         // Records that could not be given (a bad buffer) are not lost: the next read gets them.
         if let Err(e) = copy(&out) {

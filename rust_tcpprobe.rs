@@ -133,6 +133,10 @@ static POSTS: AtomicU64 = AtomicU64::new(0);
 /// Hits missed by the probes removed so far (moved to another function), for `missed`.
 static MISSED_BEFORE: AtomicU64 = AtomicU64::new(0);
 
+/// `missed` and `drops` as they were when `rmmod` began: sysfs shows them until it is gone.
+static MISSED_AT_UNLOAD: AtomicU64 = AtomicU64::new(0);
+static DROPS_AT_UNLOAD: AtomicU64 = AtomicU64::new(0);
+
 /// Whether the hit that a handler counted as `n`, from 1, is logged: one hit in `log_every`,
 /// the first one included, as C's `(n - 1) % every == 0`. Wraps around (after 2^64 hits, or
 /// from a `hits` given at load) rather than overflow.
@@ -190,9 +194,12 @@ impl KprobeHandler for Tcpprobe {
 /// `tcp_sendmsg_locked`). So a send is recorded by the probe that is active when it returns,
 /// if that probe followed it from its entry: the new probe follows only the calls that enter
 /// once it is active, and the old one, once superseded, counts each call it still follows as
-/// lost rather than record it. No send is recorded twice; a send in flight across the move
-/// is counted in `drops` (and may be recorded by the new probe too, if it was a call of the
-/// new function made within the old one's).
+/// lost rather than record it, until it is unregistered (an RCU grace period later). No send
+/// is recorded twice, and none is lost uncounted; a send that both probes follow in that
+/// window (a call of one function made within the other's, or of the same function) is
+/// recorded by the new probe and also counted in `drops` by the old one. (An old probe that
+/// stopped following calls at the switch would lose, uncounted, the sends that entered the
+/// new function before it was registered and the old one after the switch.)
 struct Recorder {
     writer: RingWriter,
     calls: Calls,
@@ -237,16 +244,17 @@ impl KretprobeHandler for Recorder {
 
     fn return_handler(&self, _probe: &Kretprobe<Self>, record: &mut Record, regs: &ReturnRegs) {
         self.calls.returned();
+        let context = Context::current();
+        record.attribute(context);
+        // The pid filter again, now that who sent is known (and `pid` may have changed).
+        let only_pid = pid.get();
+        if only_pid != 0 && (context != Context::Task || record.pid != only_pid) {
+            return;
+        }
         if !self.writer.is_active() {
             self.writer.ring().count_lost(1);
             return;
         }
-        let context = Context::current();
-        let only_pid = pid.get();
-        if only_pid != 0 && context != Context::Task {
-            return;
-        }
-        record.attribute(context);
         record.result = regs.return_long() as i64;
         self.writer.push(record);
     }
@@ -413,7 +421,8 @@ fn set_records(on: bool, locked: &mut ParamsLocked) -> Result {
 fn total_missed(locked: &ParamsLocked) -> u64 {
     let now = match PROBE.get(locked) {
         State::Armed(armed) => armed.probe.probe().nmissed(),
-        _ => 0,
+        State::Loading => 0,
+        State::Unloaded => return MISSED_AT_UNLOAD.load(Relaxed),
     };
     MISSED_BEFORE.load(Relaxed).wrapping_add(now)
 }
@@ -429,7 +438,8 @@ fn total_drops(locked: &ParamsLocked) -> u64 {
                 .map_or(0, |recorder| recorder.nmissed());
             armed.ring.drops().wrapping_add(missed_now)
         }
-        _ => 0,
+        State::Loading => 0,
+        State::Unloaded => DROPS_AT_UNLOAD.load(Relaxed),
     }
 }
 
@@ -487,7 +497,11 @@ impl Drop for RustTcpprobe {
     fn drop(&mut self) {
         // Taken out under the parameter lock, then removed without it: removing the file
         // waits for its readers, which sysfs writers should not wait for.
-        let state = core::mem::replace(PROBE.get_mut(&mut params::lock()), State::Unloaded);
+        let mut locked = params::lock();
+        MISSED_AT_UNLOAD.store(total_missed(&locked), Relaxed);
+        DROPS_AT_UNLOAD.store(total_drops(&locked), Relaxed);
+        let state = core::mem::replace(PROBE.get_mut(&mut locked), State::Unloaded);
+        drop(locked);
         if let State::Armed(armed) = state {
             let Armed {
                 probe,

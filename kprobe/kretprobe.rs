@@ -31,12 +31,15 @@ pub(crate) trait KretprobeHandler: Send + Sync + Sized {
     /// need dropping.
     type Data: Copy + Send;
 
-    /// Called at the function's entry, with its registers there. `None` leaves this call
-    /// alone: no return handler runs for it.
+    /// Called at the function's entry, with its registers there, as a kprobe's pre-handler
+    /// (see [`super`]'s "Context"). `None` leaves this call alone: no return handler runs for
+    /// it.
     fn entry_handler(&self, regs: &Regs<Self::Signature>) -> Option<Self::Data>;
 
     /// Called when the call that `entry_handler` kept `data` for returns, with the registers
-    /// at the return (for the return value), and the probe (for its counters). `data` is the
+    /// at the return (for the return value), and the probe (for its counters). It runs in the
+    /// function's own context (task, softirq, hardirq or NMI: a plain call from the return
+    /// trampoline), with preemption disabled: the rules of [`super`]'s "Context" apply. `data` is the
     /// instance's, in place (no copy): the handler may complete it and move it on.
     fn return_handler(&self, probe: &Kretprobe<Self>, data: &mut Self::Data, regs: &ReturnRegs);
 
