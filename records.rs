@@ -244,6 +244,8 @@ struct CpuRing {
     tail: AtomicUsize,
     /// The next position the reader takes (written by readers only, under the reader lock).
     head: AtomicUsize,
+    /// The tail as a reader last read it (readers only, under the reader lock).
+    seen_tail: AtomicUsize,
     /// Records this ring had no room for.
     drops: AtomicU64,
     slots: KVVec<Slot>,
@@ -266,6 +268,7 @@ impl CpuRing {
         Ok(Self {
             tail: AtomicUsize::new(0),
             head: AtomicUsize::new(0),
+            seen_tail: AtomicUsize::new(0),
             drops: AtomicU64::new(0),
             slots,
         })
@@ -366,8 +369,18 @@ impl Reader {
         }
     }
 
-    fn sort(&mut self) {
-        self.held[self.start..self.end].sort_unstable_by_key(|held| held.time);
+    /// Adds a record in time order (among equal times, after the others); `false` if there is
+    /// no room. Records come mostly in order: most go at the end, or a few places before.
+    fn insert(&mut self, held: Held) -> bool {
+        if !self.add(held) {
+            return false;
+        }
+        let mut at = self.end - 1;
+        while at > self.start && self.held[at - 1].time > self.held[at].time {
+            self.held.swap(at - 1, at);
+            at -= 1;
+        }
+        true
     }
 }
 
@@ -606,50 +619,65 @@ impl Ring {
         ring.readable.notify_all();
     }
 
-    /// Takes the published records of every ring into `reader.held`, as many as fit; returns
-    /// the time up to which the held records are complete: no record timed at or before it
-    /// is still to come. Under the reader lock.
+    /// Takes the published records of every ring into `reader.held`, oldest first (of the
+    /// records at the rings' heads, the one with the least time), as many as fit; returns the
+    /// time up to which the held records are complete: no record timed at or before it is
+    /// still to come. Under the reader lock.
     fn collect(&self, reader: &mut Reader) -> u64 {
         // The clock first, then the tails: a writer that reserves after a tail is read reads
         // the clock after it (pairs with the writer's reservation and, off x86, its fence).
         let now = tcp::ktime_ns();
         fence(SeqCst);
-        let mut complete = now;
-        let mut added = false;
-        for ring in self.rings() {
-            let tail = ring.tail.load(Acquire);
-            let mut pos = ring.head.load(Relaxed);
-            while pos != tail {
-                let Some(slot) = ring.slot(pos) else { break };
+        let rings = self.rings();
+        for ring in rings {
+            ring.seen_tail.store(ring.tail.load(Acquire), Relaxed);
+        }
+        while reader.len() < reader.held.len() {
+            let mut oldest: Option<(&CpuRing, &Slot, u64)> = None;
+            for ring in rings {
+                let pos = ring.head.load(Relaxed);
+                if pos == ring.seen_tail.load(Relaxed) {
+                    continue;
+                }
+                let Some(slot) = ring.slot(pos) else { continue };
                 if slot.seq.load(Acquire) != pos.wrapping_mul(2).wrapping_add(1) {
-                    break;
+                    continue;
                 }
-                // SAFETY: Published for `pos` (seen with acquire above), and this reader, under
-                // the reader lock, is the one that takes it: the writer is done with it.
-                let record = unsafe { ptr::read(slot.record.get()) };
                 let time = slot.time.load(Relaxed);
-                if !reader.add(Held { time, record }) {
-                    break;
+                let older = match oldest {
+                    Some((_, _, least)) => time < least,
+                    None => true,
+                };
+                if older {
+                    oldest = Some((ring, slot, time));
                 }
-                // INVARIANT: Taken: free for the position one lap on.
-                slot.seq
-                    .store(pos.wrapping_add(ring.slots.len()).wrapping_mul(2), Release);
-                pos = pos.wrapping_add(1);
-                added = true;
             }
-            ring.head.store(pos, Relaxed);
-            // Slots reserved before the tail was read and not taken (not published yet, or no
-            // room): their times, or earlier ones (a slot's previous record's), bound what is
-            // complete. Those reserved since are timed after `now`.
+            let Some((ring, slot, time)) = oldest else {
+                break;
+            };
+            // SAFETY: Published for the ring's head (seen with acquire above), and this reader,
+            // under the reader lock, is the one that takes it: the writer is done with it.
+            let record = unsafe { ptr::read(slot.record.get()) };
+            // Room checked above.
+            reader.insert(Held { time, record });
+            let pos = ring.head.load(Relaxed);
+            // INVARIANT: Taken: free for the position one lap on.
+            slot.seq
+                .store(pos.wrapping_add(ring.slots.len()).wrapping_mul(2), Release);
+            ring.head.store(pos.wrapping_add(1), Relaxed);
+        }
+        // Slots reserved before the tails were read and not taken (not published yet, or no
+        // room): their times, or earlier ones (a slot's previous record's), bound what is
+        // complete. Those reserved since are timed after `now`.
+        let mut complete = now;
+        for ring in rings {
+            let (mut pos, tail) = (ring.head.load(Relaxed), ring.seen_tail.load(Relaxed));
             while pos != tail {
                 if let Some(slot) = ring.slot(pos) {
                     complete = complete.min(slot.time.load(Relaxed));
                 }
                 pos = pos.wrapping_add(1);
             }
-        }
-        if added {
-            reader.sort();
         }
         complete
     }
@@ -658,7 +686,7 @@ impl Ring {
     /// `complete`), or all of them when the reader's hands are full (records left in the rings
     /// then wait, rather than every read).
     fn ready(reader: &Reader, complete: u64) -> usize {
-        if reader.end == reader.held.len() && reader.start == 0 {
+        if reader.len() == reader.held.len() {
             return reader.len();
         }
         reader.held[reader.start..reader.end].partition_point(|held| held.time <= complete)
@@ -668,11 +696,10 @@ impl Ring {
     fn put_back(&self, taken: &[Held]) {
         let mut reader = self.reader.lock();
         for held in taken {
-            if !reader.add(*held) {
+            if !reader.insert(*held) {
                 self.lost.fetch_add(1, Relaxed);
             }
         }
-        reader.sort();
     }
 }
 
