@@ -88,6 +88,10 @@ enum kmod_layout {
 	/* The task that runs a probed function. */
 	KMOD_TASK_TGID = offsetof(struct task_struct, tgid),
 	KMOD_TASK_COMM = offsetof(struct task_struct, comm),
+#ifndef CONFIG_SMP
+#error "rust_tcpprobe's per-CPU records need CONFIG_SMP (task_cpu(), per-CPU preempt_count)"
+#endif
+	KMOD_NR_CPUS = NR_CPUS,
 	KMOD_TASK_CPU = offsetof(struct task_struct, thread_info.cpu),
 	KMOD_SIZEOF_TASK_CPU = KMOD_SIZEOF(struct task_struct, thread_info.cpu),
 	KMOD_SIZEOF_TGID = KMOD_SIZEOF(struct task_struct, tgid),
@@ -108,18 +112,23 @@ enum kmod_layout {
 #endif
 #if defined(CONFIG_X86_64) && defined(KMOD_X86_PCPU_HOT)
 	KMOD_PCPU_HOT_PREEMPT_COUNT = offsetof(struct pcpu_hot, preempt_count),
-#else
+	KMOD_SIZEOF_PREEMPT_COUNT = KMOD_SIZEOF(struct pcpu_hot, preempt_count),
+#elif defined(CONFIG_X86_64)
 	KMOD_PCPU_HOT_PREEMPT_COUNT = 0,
+	KMOD_SIZEOF_PREEMPT_COUNT = sizeof(__preempt_count),
 #endif
 #if defined(CONFIG_ARM64)
 	KMOD_TASK_PREEMPT_COUNT = offsetof(struct task_struct, thread_info.preempt.count),
+	KMOD_SIZEOF_PREEMPT_COUNT = KMOD_SIZEOF(struct task_struct, thread_info.preempt.count),
 #else
 	KMOD_TASK_PREEMPT_COUNT = 0,
 #endif
 #if defined(CONFIG_PREEMPT_RT)
 	KMOD_TASK_SOFTIRQ_DISABLE_CNT = offsetof(struct task_struct, softirq_disable_cnt),
+	KMOD_SIZEOF_SOFTIRQ_DISABLE_CNT = KMOD_SIZEOF(struct task_struct, softirq_disable_cnt),
 #else
 	KMOD_TASK_SOFTIRQ_DISABLE_CNT = 0,
+	KMOD_SIZEOF_SOFTIRQ_DISABLE_CNT = 4,
 #endif
 
 	/* irq_work: its callback, set in a zeroed irq_work as IRQ_WORK_INIT() does. */

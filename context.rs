@@ -52,7 +52,11 @@ impl Context {
 }
 
 // The fields read below, with the sizes their reads assume.
-const _: () = assert!(layout(bindings::KMOD_SIZEOF_TASK_CPU) == 4);
+const _: () = {
+    assert!(layout(bindings::KMOD_SIZEOF_TASK_CPU) == 4);
+    assert!(layout(bindings::KMOD_SIZEOF_PREEMPT_COUNT) == 4);
+    assert!(layout(bindings::KMOD_SIZEOF_SOFTIRQ_DISABLE_CNT) == 4);
+};
 
 /// The caller's task (`current`): the interrupted one in interrupt context.
 fn current_task() -> *const u8 {
@@ -78,9 +82,17 @@ pub(crate) fn cpu() -> usize {
 }
 
 /// The number of CPU ids (C's `nr_cpu_ids`): every CPU number is below it.
+#[cfg(not(CONFIG_FORCE_NR_CPUS))]
 pub(crate) fn nr_cpu_ids() -> usize {
     // SAFETY: `nr_cpu_ids` is set at boot, before modules load, and not changed after.
     unsafe { ptr::read(&raw const bindings::nr_cpu_ids) as usize }
+}
+
+/// The number of CPU ids: `NR_CPUS`, which a kernel with `CONFIG_FORCE_NR_CPUS` makes
+/// `nr_cpu_ids` (a constant there, not a variable).
+#[cfg(CONFIG_FORCE_NR_CPUS)]
+pub(crate) fn nr_cpu_ids() -> usize {
+    layout(bindings::KMOD_NR_CPUS)
 }
 
 /// C's `preempt_count()` on x86_64 since 6.15: the per-CPU `__preempt_count`, without its

@@ -62,6 +62,7 @@ use kernel::time::msecs_to_jiffies;
 use kernel::types::Opaque;
 
 use crate::bindings::{self, layout};
+use crate::compat;
 use crate::context::{self, Context};
 use crate::procfs::ProcRead;
 use crate::tcp::{self, Endpoint};
@@ -86,9 +87,9 @@ pub(crate) struct Record {
     pub(crate) snd_wnd: u32,
 }
 
-/// A push wakes a waiting reader each time its CPU's ring holds this many more records (or
-/// half of it, if smaller): a reader woken per record would cost each TCP send two context
-/// switches and a `read` call.
+/// A push wakes a waiting reader when its CPU's ring holds this many records (or half of it,
+/// if smaller): a reader woken per record would cost each TCP send two context switches and a
+/// `read` call.
 const WAKE_BATCH: usize = 64;
 /// ... and a waiting reader looks every this many ms anyway, so that a few records do not wait
 /// for more.
@@ -238,6 +239,12 @@ struct Slot {
 unsafe impl Sync for Slot {}
 
 /// The ring of one CPU. Its own cache lines: CPUs write only their own.
+///
+/// # Invariants
+///
+/// `head <= tail <= head + slots.len()` (modulo `usize`): the positions from `head` to `tail`
+/// are reserved, published or not, and not taken; `head` and `seen_tail` are written by
+/// readers only, under the reader lock. Each slot keeps [`Slot`]'s invariants.
 #[repr(align(64))]
 struct CpuRing {
     /// The next position a writer reserves.
@@ -255,6 +262,10 @@ impl CpuRing {
     fn new(capacity: usize) -> Result<Self> {
         let mut slots = KVVec::with_capacity(capacity, GFP_KERNEL)?;
         for pos in 0..capacity {
+            if pos % 4096 == 4095 {
+                // A ring of a million records takes a while to fill.
+                compat::cond_resched();
+            }
             // INVARIANT: Slot `pos` is free for position `pos`.
             slots.push(
                 Slot {
@@ -472,6 +483,8 @@ pub(crate) struct Ring {
     /// Records lost other than to a full ring: taken away by a resize, or counted in by the
     /// probe ([`Ring::count_lost`]).
     lost: AtomicU64,
+    /// How many records make a batch (see [`Ring::batch`]), set with the rings.
+    batch: AtomicUsize,
     /// The generation of the writer whose records count (see [`RingWriter::is_active`]).
     active: AtomicU64,
     /// The last generation handed out.
@@ -520,6 +533,7 @@ impl Ring {
                 sleepers: AtomicUsize::new(0),
                 closing: AtomicBool::new(false),
                 lost: AtomicU64::new(0),
+                batch: AtomicUsize::new(1),
                 active: AtomicU64::new(0),
                 generations: AtomicU64::new(0),
             }),
@@ -527,9 +541,15 @@ impl Ring {
         )
     }
 
-    fn rings(&self) -> &[CpuRing] {
+    /// The rings of every CPU.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the reader lock, or is a [`RingWriter`] of this ring, alive, for as
+    /// long as it uses the result.
+    unsafe fn rings(&self) -> &[CpuRing] {
         // SAFETY: Replaced only when no writer is alive and under the reader lock (type
-        // invariants): callers are writers, or hold that lock.
+        // invariants), which the caller's writer or lock rules out (safety requirement).
         unsafe { &*self.rings.get() }
     }
 
@@ -541,8 +561,10 @@ impl Ring {
         if self.writers.load(Relaxed) != 0 {
             return Err(EBUSY);
         }
-        if self.rings().len() == context::nr_cpu_ids()
-            && self.rings().iter().all(|ring| ring.slots.len() == capacity)
+        // SAFETY: The reader lock is held.
+        let current = unsafe { self.rings() };
+        if current.len() == context::nr_cpu_ids()
+            && current.iter().all(|ring| ring.slots.len() == capacity)
         {
             return Ok(());
         }
@@ -551,14 +573,15 @@ impl Ring {
             rings.push(CpuRing::new(capacity)?, GFP_KERNEL)?;
         }
         // Records not read yet, and the drops of full rings, are kept as lost ones from now on.
-        let lost = self
-            .rings()
+        let lost = current
             .iter()
             .map(|ring| (ring.queued() as u64).wrapping_add(ring.drops.load(Relaxed)))
             .fold(reader.len() as u64, u64::wrapping_add);
         self.lost.fetch_add(lost, Relaxed);
         reader.start = 0;
         reader.end = 0;
+        self.batch
+            .store(WAKE_BATCH.min(capacity.div_ceil(2)).max(1), Relaxed);
         // SAFETY: No writer is alive and the reader lock is held (checked and taken above).
         let old = core::mem::replace(unsafe { &mut *self.rings.get() }, rings);
         drop(reader);
@@ -588,7 +611,8 @@ impl Ring {
     pub(crate) fn drops(&self) -> u64 {
         // Under the reader lock, so that a resize does not move drops while they are summed.
         let _reader = self.reader.lock();
-        self.rings()
+        // SAFETY: The reader lock is held.
+        unsafe { self.rings() }
             .iter()
             .map(|ring| ring.drops.load(Relaxed))
             .fold(self.lost.load(Relaxed), u64::wrapping_add)
@@ -597,8 +621,7 @@ impl Ring {
     /// How many records make a batch, which a push wakes a waiting reader for and a reader
     /// waits for: [`WAKE_BATCH`], or half a CPU's ring if that is less.
     fn batch(&self) -> usize {
-        let capacity = self.rings().first().map_or(0, |ring| ring.slots.len());
-        WAKE_BATCH.min(capacity.div_ceil(2)).max(1)
+        self.batch.load(Relaxed)
     }
 
     /// `irq_work` callback: wakes the readers. Runs in a hardirq, or in the CPU's `irq_work`
@@ -628,7 +651,8 @@ impl Ring {
         // the clock after it (pairs with the writer's reservation and, off x86, its fence).
         let now = tcp::ktime_ns();
         fence(SeqCst);
-        let rings = self.rings();
+        // SAFETY: Under the reader lock (this function's contract).
+        let rings = unsafe { self.rings() };
         for ring in rings {
             ring.seen_tail.store(ring.tail.load(Acquire), Relaxed);
         }
@@ -751,7 +775,8 @@ impl RingWriter {
     /// Any context (task, softirq, hardirq, NMI), PREEMPT_RT or not: no lock, no sleep, no
     /// wake-up but through an `irq_work`.
     pub(crate) fn push(&self, record: &Record) -> bool {
-        let rings = self.ring.rings();
+        // SAFETY: This writer is alive.
+        let rings = unsafe { self.ring.rings() };
         let Some(ring) = rings.get(context::cpu()).or(rings.first()) else {
             self.ring.lost.fetch_add(1, Relaxed);
             return false;
@@ -759,7 +784,9 @@ impl RingWriter {
         if !ring.push(record) {
             return false;
         }
-        if self.ring.sleepers.load(Relaxed) > 0 && ring.queued() % self.ring.batch() == 0 {
+        // Once per batch: when the ring holds a batch (a reader that missed it by a moment
+        // polls within `READER_POLL_MS`).
+        if self.ring.sleepers.load(Relaxed) > 0 && ring.queued() == self.ring.batch() {
             // SAFETY: `wake` is an initialised `irq_work` of a live ring (its invariants),
             // which may be queued from any context.
             unsafe { bindings::irq_work_queue(self.ring.wake.get()) };

@@ -215,9 +215,8 @@ impl KretprobeHandler for Recorder {
         }
         // (A send outside task context is the interrupted task's `current`: the return
         // handler, which knows the context, settles who sent, and filters on `pid` again.)
-        let (tgid, comm) = tcp::current_task();
         let only_pid = pid.get();
-        if only_pid != 0 && only_pid != tgid {
+        if only_pid != 0 && only_pid != tcp::current_tgid() {
             return None;
         }
         let args = regs.args()?;
@@ -230,8 +229,9 @@ impl KretprobeHandler for Recorder {
         self.calls.entered();
         Some(Record {
             start_ns: tcp::ktime_ns(),
-            pid: tgid,
-            comm,
+            // Filled in at the return (`Record::attribute`).
+            pid: 0,
+            comm: [0; 16],
             src,
             dst,
             size: args.size,

@@ -196,6 +196,20 @@ impl core::fmt::Display for Endpoint {
     }
 }
 
+/// The process id (`tgid`, what user space calls the pid) of the task running the caller.
+pub(crate) fn current_tgid() -> i32 {
+    // SAFETY: `current` is always a valid task, from the task itself; `tgid` is a `pid_t`
+    // (asserted above) at this offset, set before the task first ran.
+    unsafe {
+        ptr::read(
+            kernel::bindings::get_current()
+                .cast::<u8>()
+                .add(layout(bindings::KMOD_TASK_TGID))
+                .cast::<i32>(),
+        )
+    }
+}
+
 /// The task running the caller: its process id (`tgid`, what user space calls the pid) and
 /// name (`comm`, NUL-padded).
 pub(crate) fn current_task() -> (i32, [u8; 16]) {
