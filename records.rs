@@ -356,6 +356,9 @@ struct Reader {
     /// The time of the last record given: times given never go back (the clock may, by a
     /// few ns, across CPUs: `ktime_get_mono_fast_ns()`).
     last: u64,
+    /// Lines taken by a read that could not give them (its buffer faulted): the next read
+    /// gives them first.
+    unread: KVec<u8>,
 }
 
 impl Reader {
@@ -425,20 +428,16 @@ impl Calls {
         Ok(Self { per_cpu })
     }
 
-    fn here(&self) -> Option<&CallCount> {
-        self.per_cpu.get(context::cpu())
-    }
-
-    /// Counts a call followed from its entry. Any context.
-    pub(crate) fn entered(&self) {
-        if let Some(count) = self.here() {
+    /// Counts a call followed from its entry, on CPU `cpu` (`context::cpu()`). Any context.
+    pub(crate) fn entered(&self, cpu: usize) {
+        if let Some(count) = self.per_cpu.get(cpu) {
             count.entered.fetch_add(1, Relaxed);
         }
     }
 
-    /// Counts a call's return. Any context.
-    pub(crate) fn returned(&self) {
-        if let Some(count) = self.here() {
+    /// Counts a call's return, on CPU `cpu` (`context::cpu()`). Any context.
+    pub(crate) fn returned(&self, cpu: usize) {
+        if let Some(count) = self.per_cpu.get(cpu) {
             count.returned.fetch_add(1, Relaxed);
         }
     }
@@ -512,6 +511,7 @@ impl Ring {
                     start: 0,
                     end: 0,
                     last: 0,
+                    unread: KVec::new(),
                 }),
                 readable <- kernel::new_condvar!(),
                 // INVARIANT: A zeroed `irq_work` with its callback: C's `IRQ_WORK_INIT()`.
@@ -716,15 +716,28 @@ impl Ring {
         reader.held[reader.start..reader.end].partition_point(|held| held.time <= complete)
     }
 
-    /// Puts back records taken by a read that could not give them: they come again first.
-    fn put_back(&self, taken: &[Held]) {
+    /// Keeps lines that a read took but could not give: they come first in the next read.
+    fn put_back(&self, lines: KVec<u8>) {
         let mut reader = self.reader.lock();
-        for held in taken {
-            if !reader.insert(*held) {
-                self.lost.fetch_add(1, Relaxed);
-            }
+        if reader.unread.is_empty() {
+            reader.unread = lines;
+            return;
         }
+        // (Another reader's lines too: the older, these, first.)
+        let mut unread = lines;
+        if unread
+            .extend_from_slice(&reader.unread, GFP_KERNEL)
+            .is_err()
+        {
+            self.lost.fetch_add(count_lines(&reader.unread), Relaxed);
+        }
+        reader.unread = unread;
     }
+}
+
+/// The lines in `bytes`.
+fn count_lines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
 #[pinned_drop]
@@ -771,13 +784,14 @@ impl RingWriter {
         &self.ring
     }
 
-    /// Adds a record to the current CPU's ring; `false` if it was full (the drop is counted).
-    /// Any context (task, softirq, hardirq, NMI), PREEMPT_RT or not: no lock, no sleep, no
-    /// wake-up but through an `irq_work`.
-    pub(crate) fn push(&self, record: &Record) -> bool {
+    /// Adds a record to the ring of CPU `cpu`, the caller's (`context::cpu()`); `false` if it
+    /// was full (the drop is counted). Any context (task, softirq, hardirq, NMI), PREEMPT_RT
+    /// or not: no lock, no sleep, no wake-up but through an `irq_work`. (Another CPU's ring
+    /// works too, only slower: rings take writers from any CPU.)
+    pub(crate) fn push(&self, cpu: usize, record: &Record) -> bool {
         // SAFETY: This writer is alive.
         let rings = unsafe { self.ring.rings() };
-        let Some(ring) = rings.get(context::cpu()).or(rings.first()) else {
+        let Some(ring) = rings.get(cpu).or(rings.first()) else {
             self.ring.lost.fetch_add(1, Relaxed);
             return false;
         };
@@ -814,65 +828,71 @@ impl ProcRead for Ring {
             // Smaller than a line: a line is never split between reads.
             return Err(EINVAL);
         }
-        let mut taken = KVec::with_capacity(want, GFP_KERNEL)?;
         let mut out = KVec::with_capacity(want * MAX_LINE, GFP_KERNEL)?;
         {
             let mut reader = self.reader.lock();
-            // Sleeps until a batch of records is there (a push wakes it) or, with some records
-            // there, until the next poll.
-            let mut polled = false;
-            let ready = loop {
-                if self.closing.load(Relaxed) {
-                    return Ok(0);
-                }
-                let complete = self.collect(&mut reader);
-                let ready = Self::ready(&reader, complete);
-                if ready > 0 && (nonblock || polled || ready >= self.batch()) {
-                    break ready;
-                }
-                if nonblock {
-                    return Err(EAGAIN);
-                }
-                // A push that completes a batch between the collect above and the sleep below
-                // finds no sleeper and wakes no one: the poll takes it up within
-                // `READER_POLL_MS` (no fence on the writers' fast path for that).
-                self.sleepers.fetch_add(1, Relaxed);
-                let woken = self
-                    .readable
-                    .wait_interruptible_timeout(&mut reader, msecs_to_jiffies(READER_POLL_MS));
-                self.sleepers.fetch_sub(1, Relaxed);
-                match woken {
-                    CondVarTimeoutResult::Signal { .. } => return Err(ERESTARTSYS),
-                    CondVarTimeoutResult::Timeout => polled = true,
-                    CondVarTimeoutResult::Woken { .. } => (),
-                }
-            };
-            let n = ready.min(want);
-            for _ in 0..n {
-                let mut held = reader.held[reader.start];
-                held.time = held.time.max(reader.last);
-                reader.last = held.time;
-                reader.start += 1;
-                // Within capacity (`want`): no allocation under the lock.
-                if taken.push(held, GFP_NOWAIT).is_err() {
-                    self.lost.fetch_add(1, Relaxed);
+            if !reader.unread.is_empty() {
+                // The lines a read could not give, whole ones, up to `limit`.
+                let unread = &reader.unread;
+                let n = unread[..unread.len().min(limit)]
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |at| at + 1);
+                out.extend_from_slice(&unread[..n], GFP_KERNEL)?;
+                let mut rest = KVec::with_capacity(unread.len() - n, GFP_KERNEL)?;
+                rest.extend_from_slice(&unread[n..], GFP_KERNEL)?;
+                reader.unread = rest;
+            } else {
+                // Sleeps until a batch of records is there (a push wakes it) or, with some
+                // records there, until the next poll.
+                let mut polled = false;
+                let ready = loop {
+                    if self.closing.load(Relaxed) {
+                        return Ok(0);
+                    }
+                    let complete = self.collect(&mut reader);
+                    let ready = Self::ready(&reader, complete);
+                    if ready > 0 && (nonblock || polled || ready >= self.batch()) {
+                        break ready;
+                    }
+                    if nonblock {
+                        return Err(EAGAIN);
+                    }
+                    // A push that completes a batch between the collect above and the sleep
+                    // below finds no sleeper and wakes no one: the poll takes it up within
+                    // `READER_POLL_MS` (no fence on the writers' fast path for that).
+                    self.sleepers.fetch_add(1, Relaxed);
+                    let woken = self
+                        .readable
+                        .wait_interruptible_timeout(&mut reader, msecs_to_jiffies(READER_POLL_MS));
+                    self.sleepers.fetch_sub(1, Relaxed);
+                    match woken {
+                        CondVarTimeoutResult::Signal { .. } => return Err(ERESTARTSYS),
+                        CondVarTimeoutResult::Timeout => polled = true,
+                        CondVarTimeoutResult::Woken { .. } => (),
+                    }
+                };
+                let mut line = [0u8; MAX_LINE];
+                for _ in 0..ready.min(want) {
+                    let held = &reader.held[reader.start];
+                    let time = held.time.max(reader.last);
+                    let len = held.record.format(time, &mut line);
+                    reader.last = time;
+                    reader.start += 1;
+                    // Within capacity (`want` lines): no allocation.
+                    if out.extend_from_slice(&line[..len], GFP_NOWAIT).is_err() {
+                        self.lost.fetch_add(1, Relaxed);
+                    }
                 }
             }
         }
-        let mut line = [0u8; MAX_LINE];
-        for held in taken.iter() {
-            let len = held.record.format(held.time, &mut line);
-            // Within capacity (`want` lines): no allocation.
-            if out.extend_from_slice(&line[..len], GFP_NOWAIT).is_err() {
-                self.lost.fetch_add(1, Relaxed);
-            }
-        }
-        // Records that could not be given (a bad buffer) are not lost: the next read gets them.
+        // Lines that could not be given (a bad buffer) are not lost: the next read gets them.
+        let len = out.len();
         if let Err(e) = copy(&out) {
-            self.put_back(&taken);
+            self.put_back(out);
             return Err(e);
         }
-        Ok(out.len())
+        Ok(len)
     }
 
     fn release_readers(&self) {

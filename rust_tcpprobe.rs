@@ -226,7 +226,7 @@ impl KretprobeHandler for Recorder {
         if only_port != 0 && src.port() != only_port && dst.port() != only_port {
             return None;
         }
-        self.calls.entered();
+        self.calls.entered(context::cpu());
         Some(Record {
             start_ns: tcp::ktime_ns(),
             // Filled in at the return (`Record::attribute`).
@@ -243,7 +243,8 @@ impl KretprobeHandler for Recorder {
     }
 
     fn return_handler(&self, _probe: &Kretprobe<Self>, record: &mut Record, regs: &ReturnRegs) {
-        self.calls.returned();
+        let cpu = context::cpu();
+        self.calls.returned(cpu);
         let context = Context::current();
         record.attribute(context);
         // The pid filter again, now that who sent is known (and `pid` may have changed).
@@ -256,7 +257,7 @@ impl KretprobeHandler for Recorder {
             return;
         }
         record.result = regs.return_long() as i64;
-        self.writer.push(record);
+        self.writer.push(cpu, record);
     }
 
     fn unregistered(&self, nmissed: u64) {
