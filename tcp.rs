@@ -215,18 +215,29 @@ pub(crate) fn current_tgid() -> i32 {
 pub(crate) fn current_task() -> (i32, [u8; 16]) {
     // SAFETY: `current` is always a valid task, from the task itself.
     let task = unsafe { kernel::bindings::get_current() }.cast::<u8>();
-    // SAFETY: `tgid` is a `pid_t` and `comm` a `char[16]` (asserted above) at these offsets of
-    // the current task, which is alive while it runs this. `comm` may be rewritten meanwhile
-    // (`prctl(PR_SET_NAME)`), as C's `get_task_comm()` allows: a torn name, never a fault.
-    unsafe {
-        (
-            ptr::read(task.add(layout(bindings::KMOD_TASK_TGID)).cast::<i32>()),
-            ptr::read_volatile(
-                task.add(layout(bindings::KMOD_TASK_COMM))
-                    .cast::<[u8; 16]>(),
-            ),
-        )
+    // SAFETY: `comm` is a `char[16]` (asserted above) at this offset of the current task, which
+    // is alive while it runs this; `comm` may be rewritten meanwhile (`prctl(PR_SET_NAME)`), as
+    // C's `get_task_comm()` allows: a torn name, never a fault.
+    let comm = unsafe { task.add(layout(bindings::KMOD_TASK_COMM)) };
+    let mut name = [0u8; 16];
+    if layout(bindings::KMOD_TASK_COMM) % core::mem::align_of::<u64>() == 0 {
+        // Two word loads (a volatile byte array is read a byte at a time).
+        // SAFETY: As above; the name is 8-aligned in the (8-aligned) task here.
+        let words = unsafe {
+            [
+                ptr::read_volatile(comm.cast::<u64>()),
+                ptr::read_volatile(comm.cast::<u64>().add(1)),
+            ]
+        };
+        name[..8].copy_from_slice(&words[0].to_ne_bytes());
+        name[8..].copy_from_slice(&words[1].to_ne_bytes());
+    } else {
+        // SAFETY: As above.
+        name = unsafe { ptr::read_volatile(comm.cast::<[u8; 16]>()) };
     }
+    // SAFETY: `tgid` is a `pid_t` (asserted above) at this offset of the current task.
+    let tgid = unsafe { ptr::read(task.add(layout(bindings::KMOD_TASK_TGID)).cast::<i32>()) };
+    (tgid, name)
 }
 
 /// Nanoseconds since boot on the monotonic clock, callable from any context:
