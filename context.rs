@@ -14,7 +14,7 @@
 //!
 //! A kprobe handler reached through x86_64's `int3` trap (a probe that is neither on an ftrace
 //! site nor optimized into a jump) runs in the trap's NMI-like context, which the kernel
-//! counts as an NMI: there [`Context::current`] says [`Context::Nmi`] whatever the probed code
+//! counts as an NMI: there [`Current::context`] says [`Context::Nmi`] whatever the probed code
 //! ran in. arm64's `BRK` handler, optimized probes, return handlers and ftrace-based probes
 //! see the probed code's context.
 
@@ -35,18 +35,58 @@ pub(crate) enum Context {
     Nmi,
 }
 
-impl Context {
-    /// The context of the caller.
-    pub(crate) fn current() -> Self {
-        let count = preempt_count();
+/// The task running the caller (C's `current`; in interrupt context, the interrupted task),
+/// read once for several of its fields.
+///
+/// # Invariants
+///
+/// `task` is the `struct task_struct` of the task that made this value, alive while it runs;
+/// the value is `!Send` and lives no longer than the code that made it (it is not kept).
+#[derive(Clone, Copy)]
+pub(crate) struct Current {
+    task: *const u8,
+}
+
+impl Current {
+    /// The caller's task.
+    pub(crate) fn get() -> Self {
+        // SAFETY: Takes no arguments; any context.
+        let task = unsafe { kernel::bindings::get_current() }.cast::<u8>();
+        // INVARIANT: `current` is always a valid task, from the task itself.
+        Self { task }
+    }
+
+    /// The task, as a pointer to its `struct task_struct`, to read its fields at the offsets
+    /// of `bindings_helper.h` (valid while the caller runs).
+    pub(crate) fn as_ptr(self) -> *const u8 {
+        self.task
+    }
+
+    /// The CPU the caller runs on (C's `raw_smp_processor_id()`, through `task_cpu(current)`),
+    /// less than `nr_cpu_ids`. Exact while the caller cannot migrate (preemption or interrupts
+    /// disabled, as in a probe handler); otherwise a CPU it ran on a moment ago.
+    pub(crate) fn cpu(self) -> usize {
+        // SAFETY: `thread_info.cpu` is a `u32` (asserted above) of the task, alive while it
+        // runs this (type invariants); the scheduler updates it, hence one volatile read (C's
+        // `READ_ONCE` in `task_cpu()`).
+        let cpu = unsafe {
+            ptr::read_volatile(self.task.add(layout(bindings::KMOD_TASK_CPU)).cast::<u32>())
+        };
+        cpu as usize
+    }
+
+    /// The context the caller runs in.
+    pub(crate) fn context(self) -> Context {
+        let count = preempt_count(self);
         if count & layout(bindings::KMOD_PC_NMI_MASK) as u32 != 0 {
-            Self::Nmi
+            Context::Nmi
         } else if count & layout(bindings::KMOD_PC_HARDIRQ_MASK) as u32 != 0 {
-            Self::Hardirq
-        } else if softirq_count(count) & layout(bindings::KMOD_PC_SOFTIRQ_OFFSET) as u32 != 0 {
-            Self::Softirq
+            Context::Hardirq
+        } else if softirq_count(self, count) & layout(bindings::KMOD_PC_SOFTIRQ_OFFSET) as u32 != 0
+        {
+            Context::Softirq
         } else {
-            Self::Task
+            Context::Task
         }
     }
 }
@@ -58,27 +98,9 @@ const _: () = {
     assert!(layout(bindings::KMOD_SIZEOF_SOFTIRQ_DISABLE_CNT) == 4);
 };
 
-/// The caller's task (`current`): the interrupted one in interrupt context.
-fn current_task() -> *const u8 {
-    // SAFETY: `current` is always a valid task, from the task itself.
-    unsafe { kernel::bindings::get_current() }.cast::<u8>()
-}
-
-/// The CPU the caller runs on (C's `raw_smp_processor_id()`, through `task_cpu(current)`),
-/// less than `nr_cpu_ids`. Exact while the caller cannot migrate (preemption or interrupts
-/// disabled, as in a probe handler); otherwise a CPU it ran on a moment ago.
+/// The CPU the caller runs on: [`Current::cpu`].
 pub(crate) fn cpu() -> usize {
-    // SAFETY: `thread_info.cpu` is a `u32` (asserted above) of the current task, which is
-    // alive while it runs this; the scheduler updates it, hence one volatile read (C's
-    // `READ_ONCE` in `task_cpu()`).
-    let cpu = unsafe {
-        ptr::read_volatile(
-            current_task()
-                .add(layout(bindings::KMOD_TASK_CPU))
-                .cast::<u32>(),
-        )
-    };
-    cpu as usize
+    Current::get().cpu()
 }
 
 /// The number of CPU ids (C's `nr_cpu_ids`): every CPU number is below it.
@@ -98,7 +120,7 @@ pub(crate) fn nr_cpu_ids() -> usize {
 /// C's `preempt_count()` on x86_64 since 6.15: the per-CPU `__preempt_count`, without its
 /// `PREEMPT_NEED_RESCHED` bit.
 #[cfg(all(CONFIG_X86_64, not(kmod_x86_pcpu_hot)))]
-fn preempt_count() -> u32 {
+fn preempt_count(_current: Current) -> u32 {
     extern "C" {
         /// The kernel's per-CPU preemption count (`EXPORT_PER_CPU_SYMBOL`).
         static __preempt_count: kernel::ffi::c_int;
@@ -122,7 +144,7 @@ fn preempt_count() -> u32 {
 /// C's `preempt_count()` on x86_64 from 6.2 to 6.14: `pcpu_hot.preempt_count`, without its
 /// `PREEMPT_NEED_RESCHED` bit.
 #[cfg(all(CONFIG_X86_64, kmod_x86_pcpu_hot))]
-fn preempt_count() -> u32 {
+fn preempt_count(_current: Current) -> u32 {
     extern "C" {
         /// The kernel's per-CPU hot data, `preempt_count` among them (`EXPORT_PER_CPU_SYMBOL`).
         static pcpu_hot: u8;
@@ -143,13 +165,14 @@ fn preempt_count() -> u32 {
 
 /// C's `preempt_count()` on arm64: `current_thread_info()->preempt.count`.
 #[cfg(CONFIG_ARM64)]
-fn preempt_count() -> u32 {
+fn preempt_count(current: Current) -> u32 {
     // SAFETY: `thread_info` is the first member of the current task (THREAD_INFO_IN_TASK),
     // whose `preempt.count` is a `u32` at this offset; the task and its interrupts change
     // it, hence one volatile read (C's `READ_ONCE`).
     unsafe {
         ptr::read_volatile(
-            current_task()
+            current
+                .as_ptr()
                 .add(layout(bindings::KMOD_TASK_PREEMPT_COUNT))
                 .cast::<u32>(),
         )
@@ -158,7 +181,7 @@ fn preempt_count() -> u32 {
 
 /// C's `softirq_count()` (unmasked), given `preempt_count()`: part of it, or on PREEMPT_RT
 /// the task's own count.
-fn softirq_count(preempt_count: u32) -> u32 {
+fn softirq_count(current: Current, preempt_count: u32) -> u32 {
     #[cfg(CONFIG_PREEMPT_RT)]
     {
         let _ = preempt_count;
@@ -166,12 +189,16 @@ fn softirq_count(preempt_count: u32) -> u32 {
         // task itself: one volatile read, as C's plain one.
         unsafe {
             ptr::read_volatile(
-                current_task()
+                current
+                    .as_ptr()
                     .add(layout(bindings::KMOD_TASK_SOFTIRQ_DISABLE_CNT))
                     .cast::<u32>(),
             )
         }
     }
     #[cfg(not(CONFIG_PREEMPT_RT))]
-    preempt_count
+    {
+        let _ = current;
+        preempt_count
+    }
 }

@@ -63,7 +63,7 @@ use kernel::types::Opaque;
 
 use crate::bindings::{self, layout};
 use crate::compat;
-use crate::context::{self, Context};
+use crate::context::{self, Context, Current};
 use crate::procfs::ProcRead;
 use crate::tcp::{self, Endpoint};
 
@@ -164,10 +164,10 @@ impl Record {
     /// Fills in who sent: the current task's process and name (`tcp::current_task()`) in
     /// task context, else pid 0 and the context's name. Call it where the probed function
     /// runs (a return handler does; see `context.rs` for handlers reached through a trap).
-    pub(crate) fn attribute(&mut self, context: Context) {
+    pub(crate) fn attribute(&mut self, current: Current, context: Context) {
         let name: &[u8] = match context {
             Context::Task => {
-                (self.pid, self.comm) = tcp::current_task();
+                (self.pid, self.comm) = tcp::current_task(current);
                 return;
             }
             Context::Softirq => b"[softirq]",

@@ -40,7 +40,7 @@ mod params;
 mod procfs;
 mod records;
 mod tcp;
-use context::Context;
+use context::{Context, Current};
 use kernel::sync::Arc;
 use kprobe::{
     AnyFunction, Kprobe, KprobeHandler, Kretprobe, KretprobeHandler, Probe, Regs, ReturnRegs,
@@ -243,10 +243,11 @@ impl KretprobeHandler for Recorder {
     }
 
     fn return_handler(&self, _probe: &Kretprobe<Self>, record: &mut Record, regs: &ReturnRegs) {
-        let cpu = context::cpu();
+        let current = Current::get();
+        let cpu = current.cpu();
         self.calls.returned(cpu);
-        let context = Context::current();
-        record.attribute(context);
+        let context = current.context();
+        record.attribute(current, context);
         // The pid filter again, now that who sent is known (and `pid` may have changed).
         let only_pid = pid.get();
         if only_pid != 0 && (context != Context::Task || record.pid != only_pid) {

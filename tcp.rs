@@ -16,6 +16,7 @@ use core::ptr::{self, NonNull};
 use kernel::prelude::*;
 
 use crate::bindings::{self, layout};
+use crate::context::Current;
 use crate::kprobe::{write_printk_pointer, Regs, Signature};
 
 /// The signature of `tcp_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t size)`
@@ -210,11 +211,10 @@ pub(crate) fn current_tgid() -> i32 {
     }
 }
 
-/// The task running the caller: its process id (`tgid`, what user space calls the pid) and
+/// The task running the caller (`current`, read by the caller): its process id (`tgid`, what user space calls the pid) and
 /// name (`comm`, NUL-padded).
-pub(crate) fn current_task() -> (i32, [u8; 16]) {
-    // SAFETY: `current` is always a valid task, from the task itself.
-    let task = unsafe { kernel::bindings::get_current() }.cast::<u8>();
+pub(crate) fn current_task(current: Current) -> (i32, [u8; 16]) {
+    let task = current.as_ptr();
     // SAFETY: `comm` is a `char[16]` (asserted above) at this offset of the current task, which
     // is alive while it runs this; `comm` may be rewritten meanwhile (`prctl(PR_SET_NAME)`), as
     // C's `get_task_comm()` allows: a torn name, never a fault.
