@@ -94,7 +94,12 @@ impl Current {
 // The fields read below, with the sizes their reads assume.
 const _: () = {
     assert!(layout(bindings::KMOD_SIZEOF_TASK_CPU) == 4);
-    assert!(layout(bindings::KMOD_SIZEOF_PREEMPT_COUNT) == 4);
+    // An `int`; on x86_64 since 7.3 an `unsigned long` whose low half (little-endian: its
+    // first 4 bytes) holds the count, as C's 4-byte `raw_cpu_read_4()` reads it.
+    assert!(
+        layout(bindings::KMOD_SIZEOF_PREEMPT_COUNT) == 4
+            || (cfg!(CONFIG_X86_64) && layout(bindings::KMOD_SIZEOF_PREEMPT_COUNT) == 8)
+    );
     assert!(layout(bindings::KMOD_SIZEOF_SOFTIRQ_DISABLE_CNT) == 4);
 };
 
@@ -117,13 +122,14 @@ pub(crate) fn nr_cpu_ids() -> usize {
     layout(bindings::KMOD_NR_CPUS)
 }
 
-/// C's `preempt_count()` on x86_64 since 6.15: the per-CPU `__preempt_count`, without its
-/// `PREEMPT_NEED_RESCHED` bit.
+/// C's `preempt_count()` on x86_64 since 6.15: the per-CPU `__preempt_count` (an `int`, or
+/// from 7.3 an `unsigned long` whose low 32 bits C reads too), without its
+/// `PREEMPT_NEED_RESCHED` bit (bit 31, or bit 63 from 7.3: outside what is read).
 #[cfg(all(CONFIG_X86_64, not(kmod_x86_pcpu_hot)))]
 fn preempt_count(_current: Current) -> u32 {
     extern "C" {
         /// The kernel's per-CPU preemption count (`EXPORT_PER_CPU_SYMBOL`).
-        static __preempt_count: kernel::ffi::c_int;
+        static __preempt_count: u32;
     }
     let count: u32;
     // SAFETY: Reads this CPU's copy of an exported per-CPU `int`, as C's `raw_cpu_read_4()`
