@@ -122,45 +122,32 @@ pub(crate) fn nr_cpu_ids() -> usize {
     layout(bindings::KMOD_NR_CPUS)
 }
 
-/// C's `preempt_count()` on x86_64 since 6.15: the per-CPU `__preempt_count` (an `int`, or
-/// from 7.3 an `unsigned long` whose low 32 bits C reads too), without its
-/// `PREEMPT_NEED_RESCHED` bit (bit 31, or bit 63 from 7.3: outside what is read).
-#[cfg(all(CONFIG_X86_64, not(kmod_x86_pcpu_hot)))]
+/// C's `preempt_count()` on x86_64, without its `PREEMPT_NEED_RESCHED` bit: the per-CPU
+/// `__preempt_count` (an `int`; from 7.3 an `unsigned long` whose low 32 bits C reads too, its
+/// `PREEMPT_NEED_RESCHED` bit 63 outside them), or from 6.2 to 6.14 `pcpu_hot.preempt_count`.
+#[cfg(CONFIG_X86_64)]
 fn preempt_count(_current: Current) -> u32 {
     extern "C" {
-        /// The kernel's per-CPU preemption count (`EXPORT_PER_CPU_SYMBOL`).
-        static __preempt_count: u32;
+        /// The per-CPU variable that holds the count, at `KMOD_PCPU_HOT_PREEMPT_COUNT`
+        /// (`EXPORT_PER_CPU_SYMBOL`).
+        #[cfg(not(kmod_x86_pcpu_hot))]
+        #[link_name = "__preempt_count"]
+        static PREEMPT_COUNT_BASE: u8;
+        /// The per-CPU variable that holds the count, at `KMOD_PCPU_HOT_PREEMPT_COUNT`
+        /// (`EXPORT_PER_CPU_SYMBOL`).
+        #[cfg(kmod_x86_pcpu_hot)]
+        #[link_name = "pcpu_hot"]
+        static PREEMPT_COUNT_BASE: u8;
     }
     let count: u32;
-    // SAFETY: Reads this CPU's copy of an exported per-CPU `int`, as C's `raw_cpu_read_4()`
-    // does (`%gs` holds the CPU's per-CPU base); a single load of a `u32`, which writes
-    // nothing. Migrating after it is harmless: the count is then that of the CPU it ran on,
-    // and code that can migrate runs in a task.
+    // SAFETY: Reads this CPU's copy of the count in an exported per-CPU variable, as C's
+    // `raw_cpu_read_4()` does (`%gs` holds the CPU's per-CPU base); a single load of a `u32`,
+    // which writes nothing. Migrating after it is harmless: the count is then that of the CPU
+    // it ran on, and code that can migrate runs in a task.
     unsafe {
         core::arch::asm!(
-            "movl %gs:{count}, {out:e}",
-            count = sym __preempt_count,
-            out = out(reg) count,
-            options(att_syntax, nostack, readonly, preserves_flags),
-        );
-    }
-    count & !(layout(bindings::KMOD_PC_NEED_RESCHED) as u32)
-}
-
-/// C's `preempt_count()` on x86_64 from 6.2 to 6.14: `pcpu_hot.preempt_count`, without its
-/// `PREEMPT_NEED_RESCHED` bit.
-#[cfg(all(CONFIG_X86_64, kmod_x86_pcpu_hot))]
-fn preempt_count(_current: Current) -> u32 {
-    extern "C" {
-        /// The kernel's per-CPU hot data, `preempt_count` among them (`EXPORT_PER_CPU_SYMBOL`).
-        static pcpu_hot: u8;
-    }
-    let count: u32;
-    // SAFETY: As above, at the offset of `preempt_count` in this CPU's `struct pcpu_hot`.
-    unsafe {
-        core::arch::asm!(
-            "movl %gs:{hot}+{offset}, {out:e}",
-            hot = sym pcpu_hot,
+            "movl %gs:{base}+{offset}, {out:e}",
+            base = sym PREEMPT_COUNT_BASE,
             offset = const layout(bindings::KMOD_PCPU_HOT_PREEMPT_COUNT),
             out = out(reg) count,
             options(att_syntax, nostack, readonly, preserves_flags),

@@ -773,8 +773,8 @@ impl RingWriter {
         self.ring.active.load(Relaxed) == self.generation
     }
 
-    /// Whether this writer was the active one, or is not yet: an older one has been
-    /// superseded.
+    /// Whether this writer is not active yet: it was made after the active one and has not
+    /// been activated. (A superseded writer, older than the active one, is not pending.)
     pub(crate) fn is_pending(&self) -> bool {
         self.ring.active.load(Relaxed) < self.generation
     }

@@ -216,7 +216,7 @@ impl KretprobeHandler for Recorder {
         // (A send outside task context is the interrupted task's `current`: the return
         // handler, which knows the context, settles who sent, and filters on `pid` again.)
         let only_pid = pid.get();
-        if only_pid != 0 && only_pid != tcp::current_tgid() {
+        if only_pid != 0 && only_pid != tcp::current_tgid(Current::get()) {
             return None;
         }
         let args = regs.args()?;

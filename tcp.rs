@@ -197,22 +197,23 @@ impl core::fmt::Display for Endpoint {
     }
 }
 
-/// The process id (`tgid`, what user space calls the pid) of the task running the caller.
-pub(crate) fn current_tgid() -> i32 {
-    // SAFETY: `current` is always a valid task, from the task itself; `tgid` is a `pid_t`
-    // (asserted above) at this offset, set before the task first ran.
+/// The process id (`tgid`, what user space calls the pid) of the task running the caller
+/// (`current`, read by the caller).
+pub(crate) fn current_tgid(current: Current) -> i32 {
+    // SAFETY: `tgid` is a `pid_t` (asserted above) at this offset of the current task, which is
+    // alive while it runs this; set before the task first ran.
     unsafe {
         ptr::read(
-            kernel::bindings::get_current()
-                .cast::<u8>()
+            current
+                .as_ptr()
                 .add(layout(bindings::KMOD_TASK_TGID))
                 .cast::<i32>(),
         )
     }
 }
 
-/// The task running the caller (`current`, read by the caller): its process id (`tgid`, what user space calls the pid) and
-/// name (`comm`, NUL-padded).
+/// The task running the caller (`current`, read by the caller): its process id
+/// ([`current_tgid`]) and name (`comm`, NUL-padded).
 pub(crate) fn current_task(current: Current) -> (i32, [u8; 16]) {
     let task = current.as_ptr();
     // SAFETY: `comm` is a `char[16]` (asserted above) at this offset of the current task, which
@@ -235,9 +236,7 @@ pub(crate) fn current_task(current: Current) -> (i32, [u8; 16]) {
         // SAFETY: As above.
         name = unsafe { ptr::read_volatile(comm.cast::<[u8; 16]>()) };
     }
-    // SAFETY: `tgid` is a `pid_t` (asserted above) at this offset of the current task.
-    let tgid = unsafe { ptr::read(task.add(layout(bindings::KMOD_TASK_TGID)).cast::<i32>()) };
-    (tgid, name)
+    (current_tgid(current), name)
 }
 
 /// Nanoseconds since boot on the monotonic clock, callable from any context:
