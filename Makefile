@@ -20,8 +20,17 @@ RUSTFMT ?= rustfmt
 default:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
+# Distribution headers (Debian's) ask kbuild to sign every module it installs
+# (CONFIG_MODULE_SIG_ALL) with the kernel's own key, which they do not ship, and have no
+# System.map, without which kbuild skips depmod. Without that key, install unsigned (under
+# Secure Boot, sign with your own: see the README); without System.map, run depmod here.
+SIG_KEY := $(shell sed -n 's/^CONFIG_MODULE_SIG_KEY="\(.*\)"$$/\1/p' $(KDIR)/.config 2>/dev/null)
+NO_SIGN := $(if $(SIG_KEY),$(if $(wildcard $(KDIR)/$(SIG_KEY) $(SIG_KEY)),,CONFIG_MODULE_SIG_ALL=))
+KRELEASE = $(shell cat $(KDIR)/include/config/kernel.release)
+
 modules_install: default
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(NO_SIGN) modules_install
+	$(if $(wildcard $(KDIR)/System.map),,depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KRELEASE))
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean

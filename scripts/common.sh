@@ -10,6 +10,10 @@
 #                     build theirs: GCC for C, rustc for Rust, modules built without LLVM=1)
 #   KARCH             the kernel's architecture: x86_64 (default) or arm64 (cross-built with
 #                     LLVM=1, run under qemu-system-aarch64)
+#   KSTOCK            a flavour of Debian's own kernel for the line (amd64, cloud-amd64,
+#                     rt-amd64): boot Debian's image of it, as shipped, instead of a kernel
+#                     built here, with the modules built against its headers, made able to
+#                     build Rust by scripts/debian-rust-headers (see STOCK_ROOT below)
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KLINE=${KLINE:-7.2}
@@ -125,6 +129,36 @@ guest_root_for() {
 }
 GUEST_ROOT=$(guest_root_for "$SUITE")
 
+# A stock kernel's root (KSTOCK): a Debian system of the line's suite as a user has it, with
+# Debian's kernel image and modules of that flavour installed from the archive, made able to
+# build Rust modules by scripts/debian-rust-headers (the command users run), and the guest's
+# userland. The modules are built in it, against /lib/modules/<release>/build, and the VM
+# boots its /boot/vmlinuz-<release> with it as the root. STOCK_RELEASE is the release it holds.
+KSTOCK=${KSTOCK:-}
+STOCK_PACKAGES=("${GUEST_PACKAGES[@]}" dkms)
+STOCK_ROOT="" STOCK_RELEASE=""
+if [ -n "$KSTOCK" ]; then
+	case "$KSTOCK" in amd64 | cloud-amd64 | rt-amd64) ;; *)
+		echo "error: unknown KSTOCK '$KSTOCK' (known: amd64, cloud-amd64, rt-amd64)" >&2
+		exit 2
+		;;
+	esac
+	[ "$KARCH" = x86_64 ] || { echo "error: KSTOCK is for KARCH=x86_64" >&2; exit 2; }
+	stock_root_for() {
+		echo "$CACHE/roots/$KLINE-$1-stock-$KSTOCK-$(
+			{
+				echo "$1 $KSTOCK"
+				printf '%s\n' "${STOCK_PACKAGES[@]}"
+				sed -n '/^# stock-recipe-begin/,/^# stock-recipe-end/p' "$REPO/scripts/mkroot"
+				cat "$REPO/scripts/debian-rust-headers"
+			} | sha256sum | cut -c1-12
+		)"
+	}
+	STOCK_ROOT=$(stock_root_for "$SUITE")
+	GUEST_ROOT=$STOCK_ROOT
+	[ ! -f "$STOCK_ROOT/.release" ] || STOCK_RELEASE=$(<"$STOCK_ROOT/.release")
+fi
+
 # run_in_root [--bind FILE TARGET] CMD...: run CMD as root inside the toolchain root, in a
 # private mount namespace (so nothing stays mounted afterwards), with /dev, /proc, /sys, the
 # repository, the kernel cache and the guest's root visible at the same paths as on the host. --bind shows
@@ -169,6 +203,8 @@ if [ "$KARCH" = arm64 ]; then
 	[ "$KCC" = clang ] || die "KARCH=arm64 is cross-built with clang (KCC=clang): there is no cross GCC here"
 	KMAKE+=(ARCH=arm64)
 fi
+# Debian's kernels are built with GCC: their modules without LLVM=1.
+[ -z "$KSTOCK" ] || KMAKE=()
 
 # The kernel's build folder, named after its row (line, arch, compiler, flavour; "prepared"
 # for a tree made only with modules_prepare, KTREE=prepared: enough to build modules, not to
@@ -190,12 +226,13 @@ kernel_dir() {
 	echo "$CACHE/kernels/$KLINE-$KARCH-$KCC-$KFLAVOUR$tree-$key"
 }
 
-# kvm_works KDIR: whether the VM can use KVM. /dev/kvm can exist while nested KVM hangs: boot
-# KDIR's kernel once with KVM up to the point where it panics for lack of an init; if that
+# kvm_works KDIR|IMAGE: whether the VM can use KVM. /dev/kvm can exist while nested KVM hangs:
+# boot the kernel once with KVM up to the point where it panics for lack of an init; if that
 # does not finish within seconds, KVM is not usable. The verdict is kept for this host boot.
 kvm_works() {
 	[ -w /dev/kvm ] || return 1
-	local kdir=$1 verdict="$CACHE/kvm-verdict" boot
+	local kimg=$1 verdict="$CACHE/kvm-verdict" boot
+	[ ! -d "$kimg" ] || kimg=$kimg/arch/x86/boot/bzImage
 	boot=$(cat /proc/sys/kernel/random/boot_id)
 	if [ -f "$verdict" ] && [ "$(head -n 1 "$verdict")" = "$boot" ]; then
 		[ "$(tail -n 1 "$verdict")" = yes ]
@@ -204,11 +241,31 @@ kvm_works() {
 	log "checking whether KVM works here (at most 20 s)"
 	local answer=no
 	if run_in_root timeout -s KILL 20 qemu-system-x86_64 -accel kvm -cpu host -m 256 \
-		-nographic -no-reboot -kernel "$kdir/arch/x86/boot/bzImage" \
+		-nographic -no-reboot -kernel "$kimg" \
 		-append "console=ttyS0 panic=-1 init=/nonexistent" 2>&1 |
 		grep -q "Kernel panic"; then
 		answer=yes
 	fi
 	printf '%s\n%s\n' "$boot" "$answer" >"$verdict"
 	[ "$answer" = yes ]
+}
+
+# select_kernel: make sure the row's kernel exists and set KDIR (the tree modules are built
+# against, as the build root sees it), KIMG (what QEMU boots: a build folder or an image),
+# KRELEASE and BUILD_ROOT (the root modules are built in): a kernel built here (scripts/
+# mkkernel), in the toolchain root; or Debian's own (KSTOCK), its headers in its root.
+select_kernel() {
+	if [ -n "$KSTOCK" ]; then
+		"$REPO/scripts/mkroot" --guest
+		KRELEASE=$(<"$STOCK_ROOT/.release")
+		KDIR=/lib/modules/$KRELEASE/build
+		KIMG=$STOCK_ROOT/usr/lib/modules/$KRELEASE/vmlinuz
+		BUILD_ROOT=$STOCK_ROOT
+	else
+		KDIR=$("$REPO/scripts/mkkernel")
+		[ "$GUEST_ROOT" = "$ROOT" ] || "$REPO/scripts/mkroot" --guest
+		KIMG=$KDIR
+		KRELEASE=$(cat "$KDIR/include/config/kernel.release")
+		BUILD_ROOT=$ROOT
+	fi
 }
