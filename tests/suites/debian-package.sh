@@ -47,6 +47,8 @@ expect_eq "debian-package: apt remove rust-kmod-dkms succeeds" 0 "$RC"
 expect_eq "debian-package: ... and leaves no module behind" "" "$(dkms_modules)"
 check_fails "debian-package: ... modinfo rust_tcpprobe finds none" modinfo rust_tcpprobe
 expect_eq "debian-package: ... DKMS knows it no more" "" "$(dkms status -m rust-kmod 2>&1)"
+check_fails "debian-package: ... and the Rust metadata its command installed is gone" \
+	test -e "/usr/src/linux-headers-$release/rust/libkernel.rmeta"
 
 mkdir -p "/lib/modules/$release/updates" # (gone with DKMS's last module)
 mv "$saved"/* "/lib/modules/$release/updates/"
