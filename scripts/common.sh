@@ -133,10 +133,11 @@ GUEST_ROOT=$(guest_root_for "$SUITE")
 # Debian's kernel image and modules of that flavour installed from the archive, made able to
 # build Rust modules by scripts/debian-rust-headers (the command users run), and the guest's
 # userland. The modules are built in it, against /lib/modules/<release>/build, and the VM
-# boots its /boot/vmlinuz-<release> with it as the root. STOCK_RELEASE is the release it holds.
+# boots its /usr/lib/modules/<release>/vmlinuz with it as the root; its .release file names
+# the release (select_kernel reads it).
 KSTOCK=${KSTOCK:-}
 STOCK_PACKAGES=("${GUEST_PACKAGES[@]}" dkms)
-STOCK_ROOT="" STOCK_RELEASE=""
+STOCK_ROOT=""
 if [ -n "$KSTOCK" ]; then
 	case "$KSTOCK" in amd64 | cloud-amd64 | rt-amd64) ;; *)
 		echo "error: unknown KSTOCK '$KSTOCK' (known: amd64, cloud-amd64, rt-amd64)" >&2
@@ -156,7 +157,6 @@ if [ -n "$KSTOCK" ]; then
 	}
 	STOCK_ROOT=$(stock_root_for "$SUITE")
 	GUEST_ROOT=$STOCK_ROOT
-	[ ! -f "$STOCK_ROOT/.release" ] || STOCK_RELEASE=$(<"$STOCK_ROOT/.release")
 fi
 
 # run_in_root [--bind FILE TARGET] CMD...: run CMD as root inside the toolchain root, in a
