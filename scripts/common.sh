@@ -53,12 +53,14 @@ esac
 # The packages of the toolchain root: the kernel's Rust toolchain, the kernel's build
 # dependencies, the kernel source, and the guest userland (kmod, util-linux, iproute2,
 # python3 for the TCP tests, busybox) with the VM runner (virtme-ng, QEMU, and udev, which
-# virtme-ng's own init needs to name the virtio-serial ports; vm-run's VM_INIT=virtme uses it).
+# virtme-ng's own init needs to name the virtio-serial ports; vm-run's VM_INIT=virtme uses it;
+# virtiofsd, which shares the guest's root and the repository with a kernel that has no 9p,
+# as Debian's cloud-amd64).
 ROOT_PACKAGES=(
 	rustc rust-src rustfmt rust-clippy bindgen clang lld llvm libclang-dev gcc libc6-dev
 	make bc flex bison libelf-dev libssl-dev dwarves cpio xz-utils dkms
 	kmod util-linux iproute2 procps python3 busybox-static
-	qemu-system-x86 qemu-system-arm virtme-ng udev
+	qemu-system-x86 qemu-system-arm virtme-ng udev virtiofsd
 	"linux-source-$KLINE"
 )
 
