@@ -11,15 +11,18 @@
 #   KARCH             the kernel's architecture: x86_64 (default) or arm64 (cross-built with
 #                     LLVM=1, run under qemu-system-aarch64)
 #   KSTOCK            a flavour of Debian's own kernel for the line (amd64, cloud-amd64,
-#                     rt-amd64): boot Debian's image of it, as shipped, instead of a kernel
-#                     built here, with the modules built against its headers, made able to
-#                     build Rust by scripts/debian-rust-headers (see STOCK_ROOT below)
+#                     rt-amd64; arm64, emulated, which sets KARCH=arm64): boot Debian's image
+#                     of it, as shipped, instead of a kernel built here, with the modules built
+#                     against its headers, made able to build Rust by scripts/debian-rust-headers
+#                     (see STOCK_ROOT below)
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KLINE=${KLINE:-7.2}
 KFLAVOUR=${KFLAVOUR:-base}
 KCC=${KCC:-clang}
 KARCH=${KARCH:-x86_64}
+# (Debian's arm64 kernel is an arm64 row whatever KARCH says.)
+[ "${KSTOCK:-}" != arm64 ] || KARCH=arm64
 CACHE=${RUST_KMOD_CACHE:-$HOME/.cache/rust-kmod}
 MIRROR=http://deb.debian.org/debian
 
@@ -65,6 +68,37 @@ ROOT_PACKAGES=(
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
+# recipe NAME FILE: the lines of FILE from `# NAME-recipe-begin` to `# NAME-recipe-end`
+# (indented or not), which the hash of what they make covers.
+recipe() {
+	local text
+	text=$(sed -n "/^[[:space:]]*# $1-recipe-begin\$/,/^[[:space:]]*# $1-recipe-end\$/p" "$2")
+	[ -n "$text" ] || echo "error: no $1 recipe in $2" >&2
+	printf '%s\n' "$text"
+}
+
+# The programs the scripts call on the host itself (everything else runs inside the roots),
+# as command:Debian package: mmdebstrap makes the roots; curl and xz read the archive's
+# indexes; git and patch copy and change the sources in tests; pgrep finds QEMUs; python3
+# drives the terminal test. (Debian's essential packages give the rest: coreutils, tar, dpkg,
+# util-linux's unshare and flock.)
+HOST_TOOLS=(mmdebstrap:mmdebstrap curl:curl xz:xz-utils git:git patch:patch pgrep:procps
+	python3:python3)
+# host_prereqs: install the packages of the missing ones (root, apt), or else name them.
+host_prereqs() {
+	local tool missing=()
+	for tool in "${HOST_TOOLS[@]}"; do
+		command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}")
+	done
+	[ ${#missing[@]} -gt 0 ] || return 0
+	if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+		die "this host lacks programs the scripts call: install ${missing[*]} (Debian's package names)"
+	fi
+	log "installing on the host what the scripts call there: ${missing[*]}"
+	{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >/dev/null; } ||
+		die "could not install ${missing[*]} on the host (apt-get failed, above)"
+}
 
 # prune_superseded KEEP: delete the cache entries built from an older definition of KEEP's
 # kind, that is, the siblings named exactly like it but for the definition's hash (and their
@@ -91,7 +125,7 @@ root_key() {
 	{
 		echo "$1"
 		printf '%s\n' "${ROOT_PACKAGES[@]}"
-		sed -n '/^# root-recipe-begin/,/^# root-recipe-end/p' "$REPO/scripts/mkroot"
+		recipe root "$REPO/scripts/mkroot"
 	} | sha256sum | cut -c1-12
 }
 root_for() { echo "$CACHE/roots/$KLINE-$1-$(root_key "$1")"; }
@@ -125,7 +159,7 @@ guest_root_for() {
 		{
 			echo "$1"
 			printf '%s\n' "${GUEST_PACKAGES[@]}"
-			sed -n '/^# guest-recipe-begin/,/^# guest-recipe-end/p' "$REPO/scripts/mkroot"
+			recipe guest "$REPO/scripts/mkroot"
 		} | sha256sum | cut -c1-12
 	)"
 }
@@ -141,18 +175,21 @@ KSTOCK=${KSTOCK:-}
 STOCK_PACKAGES=("${GUEST_PACKAGES[@]}" dkms)
 STOCK_ROOT=""
 if [ -n "$KSTOCK" ]; then
-	case "$KSTOCK" in amd64 | cloud-amd64 | rt-amd64) ;; *)
-		echo "error: unknown KSTOCK '$KSTOCK' (known: amd64, cloud-amd64, rt-amd64)" >&2
+	case "$KSTOCK" in amd64 | cloud-amd64 | rt-amd64 | arm64) ;; *)
+		echo "error: unknown KSTOCK '$KSTOCK' (known: amd64, cloud-amd64, rt-amd64, arm64)" >&2
 		exit 2
 		;;
 	esac
-	[ "$KARCH" = x86_64 ] || { echo "error: KSTOCK is for KARCH=x86_64" >&2; exit 2; }
+	[ "$KARCH" = x86_64 ] || [ "$KSTOCK" = arm64 ] || {
+		echo "error: KSTOCK=$KSTOCK is an x86_64 kernel, not KARCH=$KARCH" >&2
+		exit 2
+	}
 	stock_root_for() {
 		echo "$CACHE/roots/$KLINE-$1-stock-$KSTOCK-$(
 			{
 				echo "$1 $KSTOCK"
 				printf '%s\n' "${STOCK_PACKAGES[@]}"
-				sed -n '/^# stock-recipe-begin/,/^# stock-recipe-end/p' "$REPO/scripts/mkroot"
+				recipe stock "$REPO/scripts/mkroot"
 				cat "$REPO/scripts/debian-rust-headers"
 			} | sha256sum | cut -c1-12
 		)"
@@ -222,7 +259,7 @@ kernel_dir() {
 			cat "$REPO/kconfig/base.config" "$REPO/kconfig/$KARCH.config"
 			[ "$KFLAVOUR" = base ] || cat "$REPO/kconfig/$KFLAVOUR.config"
 			grep -E '^(linux-source-|rustc |rust-src |bindgen |clang |lld |llvm |gcc )' "$ROOT/.versions"
-			sed -n '/^# kernel-recipe-begin/,/^# kernel-recipe-end/p' "$REPO/scripts/mkkernel"
+			recipe kernel "$REPO/scripts/mkkernel"
 		} | sha256sum | cut -c1-12
 	)
 	echo "$CACHE/kernels/$KLINE-$KARCH-$KCC-$KFLAVOUR$tree-$key"
