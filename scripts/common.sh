@@ -80,8 +80,8 @@ recipe() {
 # The programs the scripts call on the host itself (everything else runs inside the roots),
 # as command:Debian package: mmdebstrap makes the roots; curl and xz read the archive's
 # indexes; git and patch copy and change the sources in tests; pgrep finds QEMUs; python3
-# drives the terminal test. (Debian's essential packages give the rest: coreutils, tar, dpkg,
-# util-linux's unshare and flock.)
+# drives the terminal test. (Debian's required packages, in every installation, give the
+# rest: coreutils, tar, dpkg, mount, util-linux's unshare and flock.)
 HOST_TOOLS=(mmdebstrap:mmdebstrap curl:curl xz:xz-utils git:git patch:patch pgrep:procps
 	python3:python3)
 # host_prereqs: install the packages of the missing ones (root, apt), or else name them.
@@ -239,7 +239,8 @@ run_in_root() {
 KMAKE=()
 [ "$KCC" = clang ] && KMAKE+=(LLVM=1)
 if [ "$KARCH" = arm64 ]; then
-	[ "$KCC" = clang ] || die "KARCH=arm64 is cross-built with clang (KCC=clang): there is no cross GCC here"
+	[ "$KCC" = clang ] || [ -n "$KSTOCK" ] ||
+		die "KARCH=arm64 is cross-built with clang (KCC=clang): there is no cross GCC here"
 	KMAKE+=(ARCH=arm64)
 fi
 # Debian's kernels are built with GCC: their modules without LLVM=1.
