@@ -485,7 +485,7 @@ unsafe extern "C" fn pre_handler<H: KprobeHandler>(
     // SAFETY: By the function's safety requirements.
     let ((probe, kprobe), regs) = unsafe { (owner_of::<H>(p), Regs::from_raw(regs)) };
     kprobe.handler.pre_handler(probe, regs);
-    // Let kprobes single-step the probed instruction, as the seed's handler does.
+    // Let kprobes single-step the probed instruction, as a C kprobe handler does.
     0
 }
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Module parameters of every kind, printed at load: the Rust twin of the seeds' `getargs.c`.
+//! Module parameters of every kind, printed at load: what a C module's `getargs.c` declares.
 //!
 //! Same parameters as the C module (`intparam`, `file`, `arg` stored in `intparam2`, the
-//! 128-byte string `filepath` stored in `file2`, the 8-int `array`), plus seed 000's `fish`
+//! 128-byte string `filepath` stored in `file2`, the 8-int `array`), plus a `fish`
 //! array, with sysfs permissions so that they can be read and written at run time, and one
 //! parameter of each other `moduleparam.h` type. The lines logged at load are those of the C
 //! module; Rust's `pr_info!` puts the module name in front of each, in place of the C
@@ -33,7 +33,7 @@ const BUF_SIZE: usize = 8;
 const FILE_PATH_MAX: usize = 128;
 const MAX_FISH: usize = 64;
 
-// The seed's parameters.
+// The parameters of C's `getargs.c`.
 module_param!(intparam: int, 0o644);
 module_parm_desc!(intparam, "an int");
 module_param!(file: charp, 0o444);

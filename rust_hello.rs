@@ -2,7 +2,7 @@
 
 //! The smallest Rust module: it greets on load and says goodbye on unload.
 //!
-//! The Rust twin of the seeds' `hello.c`: `insmod rust_hello.ko` logs `Hello, world`,
+//! The Rust twin of C's classic `hello.c`: `insmod rust_hello.ko` logs `Hello, world`,
 //! `rmmod rust_hello` logs `Goodbye, world`, and `modinfo rust_hello.ko` shows its license,
 //! authors and description.
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A module whose init fails: what the seeds show with `return -1` from `module_init`.
+//! A module whose init fails: what C shows with `return -1` from `module_init`.
 //!
 //! `insmod rust_initfail.ko` fails with kmod's message for the error (by default -1, `EPERM`:
 //! `Operation not permitted`), the module says why in dmesg, and nothing is left loaded.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! One line at each log level, as the seeds explain `printk` levels, from Rust.
+//! One line at each log level, as C's `printk` levels go, from Rust.
 //!
 //! `dmesg -l err` shows only the `pr_err!` line, `dmesg -l warn` the `pr_warn!` one, and so on.
 //! Rust's `pr_debug!` prints only in a kernel built with `CONFIG_RUST_DEBUG_ASSERTIONS` (C's

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A kprobe on `tcp_sendmsg_locked`: the Rust twin of the seeds' `tcpprobe.c`, and more.
+//! A kprobe on `tcp_sendmsg_locked`: the Rust twin of C's `tcpprobe.c`, and more.
 //!
 //! As the C module: the `symbol` parameter names the function probed, each hit logs
 //! `tcpprobe handler_pre executed, no_use_variable is <n>` and `tcpprobe handler_post executed,
 //! ...` with the live value of the `no_use` parameter, loading logs `Planted kprobe at <addr>`
 //! (or fails with `register_kprobe failed, returned <errno>`), unloading logs `kprobe at <addr>
-//! unregistered`. The seed's `handler_fault` is gone: current kernels have no fault handler in
+//! unregistered`. C's `handler_fault` is gone: current kernels have no fault handler in
 //! `struct kprobe`.
 //!
 //! Beyond it:
@@ -14,7 +14,7 @@
 //!   `tcp_sendmsg_locked,tcp_sendmsg`: the second where the first is inlined or renamed);
 //!   `probed` shows the one in use.
 //! - `log_every=N` logs one hit in N (0: none), so that the module can stay loaded on a busy
-//!   machine; the default, 1, logs every hit as the seed does.
+//!   machine; the default, 1, logs every hit as C's `tcpprobe.c` does.
 //! - `hits` and `missed` count the probe's hits and missed hits, read-only in sysfs.
 //! - Writing a new `symbol` moves the probe to that function, logged like a fresh load; if the
 //!   new probe cannot be planted, the write fails with the error and the old probe stays.
@@ -92,7 +92,7 @@ module_parm_desc!(
 module_param!(records: bool = false, 0o644, on_set = set_records);
 module_parm_desc!(
     records,
-    "record every TCP send into /proc/net/rust_tcpprobe (default 0: the seed's log lines only)"
+    "record every TCP send into /proc/net/rust_tcpprobe (default 0: the log lines only)"
 );
 module_param!(bufsize: uint = 4096, 0o644, on_set = check_bufsize);
 module_parm_desc!(
@@ -147,7 +147,7 @@ fn should_log(n: u64) -> bool {
     }
 }
 
-/// The seed's line of the pre-handler. Out of line and cold: the handlers stay small enough to
+/// The line of the pre-handler, as C's. Out of line and cold: the handlers stay small enough to
 /// be inlined into kprobe.rs's trampolines, as a C handler is called directly.
 #[cold]
 fn log_pre() {
@@ -157,7 +157,7 @@ fn log_pre() {
     );
 }
 
-/// The seed's line of the post-handler (see [`log_pre`]).
+/// The line of the post-handler, as C's (see [`log_pre`]).
 #[cold]
 fn log_post() {
     pr_info!(
@@ -313,7 +313,7 @@ fn names(functions: &CStr) -> impl Iterator<Item = Name> + '_ {
 }
 
 /// Plants a probe on the first function of the list `functions` that can be probed, logging
-/// as the seed does; the function's name with it. On failure, the error of the last one.
+/// as C's does; the function's name with it. On failure, the error of the last one.
 fn plant(functions: &CStr) -> Result<(Pin<KBox<Kprobe<Tcpprobe>>>, Name)> {
     let mut error = ENOENT;
     let mut tried = names(functions).peekable();

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A module split over several files: the Rust twin of the seeds' `mulfile.ko`.
+//! A module split over several files: the Rust twin of C's `mulfile.ko`.
 //!
 //! This crate root declares the module; `init.rs` has its init, `exit.rs` its exit and
 //! `print.rs` the function that init calls. Rust builds them into one object, so kbuild sees a
