@@ -68,6 +68,12 @@ ROOT_PACKAGES=(
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
+# copy_sources DIR: the project's files (what git knows of, committed or not) into DIR, an
+# absolute path, for a build or a test that must not touch the repository's own.
+copy_sources() {
+	mkdir -p "$1"
+	(cd "$REPO" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$1")
+}
 # recipe NAME FILE: the lines of FILE from `# NAME-recipe-begin` to `# NAME-recipe-end`
 # (indented or not), which the hash of what they make covers.
 recipe() {
