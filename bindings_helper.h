@@ -4,6 +4,7 @@
  * (kprobe.rs, tcp.rs, procfs.rs), as this kernel tree and config define them:
  * - struct kprobe and struct kretprobe, their (un)registration, kmemleak_not_leak() (only with
  *   CONFIG_DEBUG_KMEMLEAK);
+ * - struct fprobe and its (un)registration (with CONFIG_FPROBE);
  * - procfs's proc_ops, proc_create_data(), proc_remove() and init_net;
  * - ktime_get_mono_fast_ns(), irq_work_queue() and irq_work_sync(), nr_cpu_ids;
  * - enum kmod_layout: the offsets and sizes of the fields read from structures that are opaque
@@ -12,6 +13,7 @@
  *   versions or that bindgen would reach through anonymous unions; and the masks of
  *   preempt_count() that tell the context code runs in (context.rs).
  */
+#include <linux/fprobe.h>
 #include <linux/fs.h>
 #include <linux/irq_work.h>
 #include <linux/kmemleak.h>
@@ -49,6 +51,36 @@ enum kmod_layout {
 #error "kprobe.rs reads arguments on x86_64 and arm64 only"
 #endif
 	KMOD_SIZEOF_REG = sizeof(unsigned long),
+
+	/*
+	 * fprobe (fprobe.rs): 7.x hands its handlers struct ftrace_regs, whose layout is the
+	 * architecture's struct __arch_ftrace_regs (x86_64: a struct pt_regs of which the argument
+	 * registers are saved; arm64: x0-x8 first), and carries at most MAX_FPROBE_DATA_SIZE bytes
+	 * from the entry to the exit. 6.12 hands struct pt_regs, and has no such limit.
+	 */
+#if defined(CONFIG_FPROBE) && defined(KMOD_FPROBE_FREGS)
+#if defined(CONFIG_X86_64)
+	KMOD_FREGS_ARG0 = offsetof(struct __arch_ftrace_regs, regs.di),
+	KMOD_FREGS_ARG1 = offsetof(struct __arch_ftrace_regs, regs.si),
+	KMOD_FREGS_ARG2 = offsetof(struct __arch_ftrace_regs, regs.dx),
+	KMOD_FREGS_ARG3 = offsetof(struct __arch_ftrace_regs, regs.cx),
+	KMOD_FREGS_ARG4 = offsetof(struct __arch_ftrace_regs, regs.r8),
+	KMOD_FREGS_ARG5 = offsetof(struct __arch_ftrace_regs, regs.r9),
+	KMOD_FREGS_RET = offsetof(struct __arch_ftrace_regs, regs.ax),
+#elif defined(CONFIG_ARM64)
+	KMOD_FREGS_ARG0 = offsetof(struct __arch_ftrace_regs, regs[0]),
+	KMOD_FREGS_ARG1 = offsetof(struct __arch_ftrace_regs, regs[1]),
+	KMOD_FREGS_ARG2 = offsetof(struct __arch_ftrace_regs, regs[2]),
+	KMOD_FREGS_ARG3 = offsetof(struct __arch_ftrace_regs, regs[3]),
+	KMOD_FREGS_ARG4 = offsetof(struct __arch_ftrace_regs, regs[4]),
+	KMOD_FREGS_ARG5 = offsetof(struct __arch_ftrace_regs, regs[5]),
+	KMOD_FREGS_RET = offsetof(struct __arch_ftrace_regs, regs[0]),
+#endif
+	KMOD_SIZEOF_FREGS = sizeof(struct __arch_ftrace_regs),
+	KMOD_FPROBE_MAX_DATA_SIZE = MAX_FPROBE_DATA_SIZE,
+#else
+	KMOD_FPROBE_MAX_DATA_SIZE = 4096,
+#endif
 
 	/* get_kretprobe(): the kretprobe of an instance, through its rethook or holder. */
 	KMOD_RI_DATA = offsetof(struct kretprobe_instance, data),

@@ -10,7 +10,11 @@
 #   kmod_core_cstr    `kernel::str::CStr` is `core::ffi::CStr` (6.19 on); before, the kernel's
 #                     own type.
 #   kmod_pin_init_crate  pin-init is the `pin_init` crate (6.15 on); before, `kernel::init`.
-# and one from the tree's headers:
+#   kmod_opaque_try_ffi_init  `Opaque::try_ffi_init` exists (7.x; 6.12 has only `ffi_init`).
+# and from the tree's headers:
+#   kmod_fprobe_fregs  fprobe's handlers are given `struct ftrace_regs` (7.x), not
+#                      `struct pt_regs` (6.12) (fprobe.rs); bindgen's C side sees it as
+#                      KMOD_FPROBE_FREGS.
 #   kmod_x86_pcpu_hot  x86_64 keeps preempt_count in `struct pcpu_hot` (6.2 to 6.14), not in
 #                      its own per-CPU `__preempt_count` (context.rs); bindgen's C side sees it
 #                      as KMOD_X86_PCPU_HOT (kmod_bindgen_defines).
@@ -18,11 +22,16 @@ kmod_version := $(shell echo $$(($(VERSION) * 1000 + $(PATCHLEVEL))))
 kmod_since = $(if $(shell [ $(kmod_version) -ge $(1) ] && echo y),--cfg $(2))
 subdir-rustflags-y += $(call kmod_since,6015,kmod_pin_init_crate) \
 	$(call kmod_since,6018,kmod_kernel_fmt) \
-	$(call kmod_since,6019,kmod_core_cstr)
+	$(call kmod_since,6019,kmod_core_cstr) \
+	$(call kmod_since,7000,kmod_opaque_try_ffi_init)
+kmod_fprobe_fregs := $(shell grep -qs 'struct ftrace_regs \*regs' $(srctree)/include/linux/fprobe.h \
+	&& echo y)
+subdir-rustflags-y += $(if $(kmod_fprobe_fregs),--cfg kmod_fprobe_fregs)
 kmod_x86_pcpu_hot := $(if $(filter x86,$(SRCARCH)),$(shell grep -qs 'struct pcpu_hot' \
 	$(srctree)/arch/x86/include/asm/current.h && echo y))
 subdir-rustflags-y += $(if $(kmod_x86_pcpu_hot),--cfg kmod_x86_pcpu_hot)
-kmod_bindgen_defines := $(if $(kmod_x86_pcpu_hot),-DKMOD_X86_PCPU_HOT)
+kmod_bindgen_defines := $(if $(kmod_x86_pcpu_hot),-DKMOD_X86_PCPU_HOT) \
+	$(if $(kmod_fprobe_fregs),-DKMOD_FPROBE_FREGS)
 
 # bindgen for a module's own bindings (kmod_bindgen_c_flags, kmod_bindgen_rust_target),
 # with the flags the kernel's own bindings are made with (rust/Makefile). For a GCC-built

@@ -12,6 +12,8 @@
 //!   kernel's own type, with other method names. Use the `cstr_*` functions.
 //! - `kmod_pin_init_crate` (6.15 on): pin-init is its own crate, `pin_init`; before, it was
 //!   `kernel::init`. Use [`pin_init_from_closure`].
+//! - `kmod_opaque_try_ffi_init` (7.x): `Opaque::try_ffi_init` exists. Use
+//!   [`opaque_try_ffi_init`].
 //! - `module!` takes `authors: [..]` on 7.x and `author:` on 6.12: [`module!`] takes the
 //!   former on every kernel (and writes the `author=` entries of `.modinfo` itself).
 //!
@@ -21,7 +23,9 @@
 #![allow(dead_code, unused_imports, unused_macros)]
 
 use kernel::ffi::c_char;
+use kernel::prelude::*;
 use kernel::str::CStr;
+use kernel::types::Opaque;
 
 /// The formatting traits that `pr_info!` and friends take.
 #[cfg(not(kmod_kernel_fmt))]
@@ -38,6 +42,25 @@ pub(crate) use kernel::init::pin_init_from_closure;
 /// kernel's `pin_init_from_closure`, wherever this kernel has it.
 #[cfg(kmod_pin_init_crate)]
 pub(crate) use pin_init::pin_init_from_closure;
+
+/// A pin-initialiser of an `Opaque<T>` from a closure given a pointer to its `T` (which it may
+/// leave uninitialised, and must not read): `Opaque::try_ffi_init`, which 6.12 lacks.
+#[cfg(kmod_opaque_try_ffi_init)]
+pub(crate) fn opaque_try_ffi_init<T, E>(
+    init_func: impl FnOnce(*mut T) -> Result<(), E>,
+) -> impl PinInit<Opaque<T>, E> {
+    Opaque::try_ffi_init(init_func)
+}
+
+/// See the other [`opaque_try_ffi_init`].
+#[cfg(not(kmod_opaque_try_ffi_init))]
+pub(crate) fn opaque_try_ffi_init<T, E>(
+    init_func: impl FnOnce(*mut T) -> Result<(), E>,
+) -> impl PinInit<Opaque<T>, E> {
+    // SAFETY: An `Opaque<T>` may hold an uninitialised `T`, so the closure may leave it so, and
+    // it only writes through the pointer: it neither moves the slot nor reads it.
+    unsafe { pin_init_from_closure(move |slot: *mut Opaque<T>| init_func(Opaque::raw_get(slot))) }
+}
 
 /// The bytes of `s`, without its NUL.
 pub(crate) fn cstr_to_bytes(s: &CStr) -> &[u8] {
@@ -70,6 +93,11 @@ pub(crate) const fn cstr_as_char_ptr(s: &'static CStr) -> *const c_char {
     return kernel::str::as_char_ptr_in_const_context(s);
     #[cfg(not(kmod_core_cstr))]
     return s.as_char_ptr();
+}
+
+/// `-EOPNOTSUPP`, which the kernel crate does not name.
+pub(crate) fn eopnotsupp() -> kernel::error::Error {
+    kernel::error::Error::from_errno(-(kernel::bindings::EOPNOTSUPP as kernel::ffi::c_int))
 }
 
 /// A scheduling point in a long loop: C's `cond_resched()`. (`kernel::task::might_sleep` is

@@ -9,10 +9,8 @@
 //!   that defines none makes a probe without one, as C's `post_handler = NULL`).
 //! - [`Kretprobe`] (in [`kretprobe`]) is a return probe: a [`KretprobeHandler`] sees the call
 //!   at its entry and at its return, with data carried from one to the other per call.
-//! - Handlers read the probed function's arguments from its registers, [`Regs`]: as raw
-//!   register values on any function ([`Regs::arg`]), or typed ([`Regs::args`]) when the
-//!   handler names the function's C signature ([`Signature`]), which registration checks
-//!   against the probed symbol.
+//! - Handlers read the probed function's arguments from its registers ([`Regs`], in
+//!   [`crate::regs`]).
 //!
 //! Both are made with pin-init (`impl PinInit<Self, Error>`), so a probe can live inside a
 //! module's own structure, in a `KBox` or an `Arc`; dropping it unregisters it, after which no
@@ -23,150 +21,27 @@
 //! the flags of the kernel tree the module is built against (`kernel::bindings` has no kprobe
 //! API). Argument registers are known on x86_64 and arm64.
 //!
-//! # Context
-//!
-//! Handlers run where the probed code runs, on whatever CPU and in whatever task hit it: in a
-//! task, a softirq, a hardirq or an NMI, whichever calls the probed function (TCP sends, for
-//! one, happen in softirqs too). On x86_64 a probe that is neither on an ftrace site nor
+//! Handlers run in whatever context the probed code runs in, with the rules of
+//! [`crate::regs`]'s "Context". On x86_64 a kprobe that is neither on an ftrace site nor
 //! optimized into a jump is reached through the `int3` trap, whose handler the kernel runs as
-//! an NMI; arm64's `BRK` trap, optimized probes, return handlers and probes on ftrace sites
-//! run in the probed code's context (`context.rs`). In every case preemption is disabled, and another probe's hit on the same CPU
-//! meanwhile is not handled but counted (`nmissed`). Several CPUs run them at once, hence
-//! `Sync`. So a handler:
-//!
-//! - must not sleep: no mutex (so no `params::lock()` nor any parameter guard), no
-//!   `GFP_KERNEL` allocation, nothing that may schedule;
-//! - must take no lock that code it may interrupt can hold: no `SpinLock` (a reader holding it
-//!   with interrupts on is interrupted by a softirq's handler that spins on it forever), and on
-//!   PREEMPT_RT a spinlock is a sleeping lock; only lock-free structures and atomics (a raw
-//!   spinlock taken with interrupts off by every user would do, but not from an NMI, which an
-//!   `int3`-reached handler is on x86_64);
-//! - must wake no one itself (`CondVar::notify_*`, `wake_up()` take the wait queue's lock,
-//!   a sleeping one on PREEMPT_RT): defer the wake-up through an `irq_work`;
-//! - may log with `pr_*!` (printk defers its console work in NMIs), read scalar module
-//!   parameters (`ScalarParam::get`, a relaxed load) and the clock (`ktime_get_mono_fast_ns`).
-//!
-//! With `CONFIG_DEBUG_ATOMIC_SLEEP` and lockdep, a sleeping call or an unsafe lock in a handler
-//! is reported. Dropping a probe unregisters it and waits until no handler runs any more (an
-//! RCU grace period): process context only; calls of a return probe still in flight then
-//! return without calling its return handler.
+//! an NMI; arm64's `BRK` trap, optimized probes, return handlers and probes on ftrace sites run
+//! in the probed code's context (`context.rs`). Another kprobe's hit on the same CPU meanwhile
+//! is not handled but counted (`nmissed`).
 
-use core::marker::{PhantomData, PhantomPinned};
+use core::marker::PhantomPinned;
 use core::ptr::{self, NonNull};
 use kernel::ffi::{c_int, c_ulong, c_void};
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
-use crate::bindings::{self, layout};
+use crate::bindings;
 use crate::compat::{self, fmt};
+use crate::regs::{check_signature, Regs, Signature};
 
 pub(crate) mod kretprobe;
-pub(crate) use kretprobe::{Kretprobe, KretprobeHandler, ReturnRegs};
+pub(crate) use kretprobe::{Kretprobe, KretprobeHandler};
 
-/// The C signature of the functions a probe may be planted on, for typed access to their
-/// arguments ([`Regs::args`]).
-///
-/// # Safety
-///
-/// Every function named in `SYMBOLS` (all functions if it is empty) has arguments that
-/// [`Signature::read`] may read as it does from the registers at the function's entry: the
-/// references it makes are valid for the duration of the call.
-pub(crate) unsafe trait Signature: 'static {
-    /// The functions with this signature. Empty: any function (then `Args` must be something
-    /// that any registers give, as [`AnyFunction`]'s `()`).
-    const SYMBOLS: &'static [&'static CStr];
-
-    /// The arguments, as the handlers see them.
-    type Args<'a>;
-
-    /// Reads the arguments.
-    ///
-    /// # Safety
-    ///
-    /// `regs` are the registers at the entry of one of `SYMBOLS`, during that call.
-    unsafe fn read(regs: &Regs<Self>) -> Self::Args<'_>;
-}
-
-/// Any kernel function: handlers see its arguments as raw register values only.
-pub(crate) struct AnyFunction;
-
-// SAFETY: `read` reads nothing.
-unsafe impl Signature for AnyFunction {
-    const SYMBOLS: &'static [&'static CStr] = &[];
-    type Args<'a> = ();
-
-    unsafe fn read(_regs: &Regs<Self>) {}
-}
-
-/// Whether a probe whose handler has signature `S` may be planted on `symbol`: `-EINVAL` if
-/// `S` names the functions it is for and `symbol` is not one of them.
-fn check_signature<S: Signature + ?Sized>(symbol: &CStr) -> Result {
-    let name = compat::cstr_to_bytes(symbol);
-    if S::SYMBOLS.is_empty()
-        || S::SYMBOLS
-            .iter()
-            .any(|known| compat::cstr_to_bytes(known) == name)
-    {
-        Ok(())
-    } else {
-        Err(EINVAL)
-    }
-}
-
-/// The registers of the CPU that hit a probe (`struct pt_regs`), as handlers see them.
-///
-/// `S` is the probed function's signature, for [`Regs::args`]; a post-handler sees registers
-/// after the probed instruction ran, and so gets them untyped (`Regs<AnyFunction>`).
-#[repr(transparent)]
-pub(crate) struct Regs<S: ?Sized = AnyFunction>(Opaque<bindings::pt_regs>, PhantomData<S>);
-
-/// The registers holding a function's first six integer or pointer arguments at its entry.
-const ARG_REGS: [usize; 6] = [
-    layout(bindings::KMOD_REGS_ARG0),
-    layout(bindings::KMOD_REGS_ARG1),
-    layout(bindings::KMOD_REGS_ARG2),
-    layout(bindings::KMOD_REGS_ARG3),
-    layout(bindings::KMOD_REGS_ARG4),
-    layout(bindings::KMOD_REGS_ARG5),
-];
-
-const _: () = assert!(layout(bindings::KMOD_SIZEOF_REG) == core::mem::size_of::<usize>());
-
-impl<S: Signature + ?Sized> Regs<S> {
-    /// # Safety
-    ///
-    /// `regs` points to valid registers for `'a`; if `S` is not [`AnyFunction`], they are those
-    /// at the entry of one of `S::SYMBOLS`, during that call.
-    pub(crate) unsafe fn from_raw<'a>(regs: *mut bindings::pt_regs) -> &'a Self {
-        // SAFETY: `Regs` is transparent over `struct pt_regs` (the `PhantomData` is a ZST);
-        // validity is the caller's.
-        unsafe { &*regs.cast::<Self>() }
-    }
-
-    /// The register at `offset` in `struct pt_regs`.
-    fn reg(&self, offset: usize) -> usize {
-        // SAFETY: `offset` is one of `enum kmod_layout`'s offsets of a register in
-        // `struct pt_regs`, which `self` is; the kprobe's CPU saved it before the handler ran.
-        unsafe { ptr::read(self.0.get().cast::<u8>().add(offset).cast::<usize>()) }
-    }
-
-    /// The `n`th (from 0) integer or pointer argument of the probed function, as the raw value
-    /// of its register (C's `regs_get_kernel_argument()`), or `None` past the sixth: the others
-    /// are on the stack. Meaningful at the function's entry (a pre-handler, an entry handler),
-    /// for arguments that are integers or pointers.
-    pub(crate) fn arg(&self, n: usize) -> Option<usize> {
-        ARG_REGS.get(n).map(|&offset| self.reg(offset))
-    }
-
-    /// The probed function's arguments, typed by its signature `S`.
-    pub(crate) fn args(&self) -> S::Args<'_> {
-        // SAFETY: A `Regs<S>` is made (by this file's trampolines) only from the registers at
-        // the entry of a function that `check_signature::<S>` accepted, during that call.
-        unsafe { S::read(self) }
-    }
-}
-
-/// What a kprobe does when the probed function is hit (see the module's "Context").
+/// What a kprobe does when the probed function is hit (see [`crate::regs`]'s "Context").
 #[vtable]
 pub(crate) trait KprobeHandler: Send + Sync {
     /// The probed function's signature, for typed arguments; [`AnyFunction`] if any.

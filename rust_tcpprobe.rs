@@ -20,12 +20,14 @@
 //!   new probe cannot be planted, the write fails with the error and the old probe stays.
 //! - `records=1` records every TCP send (see `records.rs` for the line format) into per-CPU
 //!   rings of `bufsize` records each that `/proc/net/rust_tcpprobe` reads, in time order,
-//!   through a return probe on the probed function (which must then be `tcp_sendmsg_locked` or
-//!   `tcp_sendmsg`), from any context the function runs in: a send made in a softirq is
-//!   recorded with pid 0 and `[softirq]`. `port` and `pid` (0: all; a pid never matches a send
-//!   outside task context) filter the sends recorded; `drops` counts the records lost since
-//!   the module was loaded (ring full, no return-probe instance free, or in flight while the
-//!   probe moved or stopped). All of them may be written at run time.
+//!   through a second probe on the probed function (which must then be `tcp_sendmsg_locked` or
+//!   `tcp_sendmsg`) that sees each call's entry and return: an fprobe where the kernel has
+//!   them (`CONFIG_FPROBE`), else a return probe; `records_via` names it (`fprobe` or
+//!   `kretprobe`). Sends are recorded from any context the function runs in: a send made in a
+//!   softirq is recorded with pid 0 and `[softirq]`. `port` and `pid` (0: all; a pid never
+//!   matches a send outside task context) filter the sends recorded; `drops` counts the records
+//!   lost since the module was loaded (ring full, a call the probe could not follow, or in
+//!   flight while the probe moved or stopped). All of them may be written at run time.
 //! - `hits`, `missed` and `drops` only grow, across moves of the probe and `records` toggles.
 
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -39,18 +41,22 @@ mod kprobe;
 mod params;
 mod procfs;
 mod records;
+mod regs;
 mod tcp;
 use context::{Context, Current};
 use kernel::sync::Arc;
-use kprobe::{
-    AnyFunction, Kprobe, KprobeHandler, Kretprobe, KretprobeHandler, Probe, Regs, ReturnRegs,
-};
+#[cfg(CONFIG_FPROBE)]
+mod fprobe;
+#[cfg(CONFIG_FPROBE)]
+use fprobe::{Fprobe, FprobeHandler, FprobeRegs};
+use kprobe::{Kprobe, KprobeHandler, Kretprobe, KretprobeHandler, Probe};
 use params::{
     module_param, module_param_named, module_param_string, module_parm_desc, ParamLocked,
     ParamsLocked,
 };
 use procfs::ProcFile;
 use records::{Calls, Record, Ring, RingWriter};
+use regs::{AnyFunction, Regs, RegsLayout, ReturnRegs};
 
 module! {
     type: RustTcpprobe,
@@ -109,10 +115,16 @@ module_parm_desc!(
     pid,
     "record only sends of this process, made in its context (default 0: all)"
 );
+module_param_string!(records_via, records_via: [u8; 16] = Via::DEFAULT.name(), 0o644,
+    on_set = check_via);
+module_parm_desc!(
+    records_via,
+    "the probe that makes the records: fprobe (the default where the kernel has CONFIG_FPROBE) or kretprobe; from the next records=1 or symbol change on"
+);
 module_param!(drops: ullong, 0o444, on_get = total_drops);
 module_parm_desc!(
     drops,
-    "records lost since load: ring full, no return-probe instance free, in flight when the probe moved or stopped (read-only)"
+    "records lost since load: ring full, a call the probe could not follow, in flight when the probe moved or stopped (read-only)"
 );
 
 /// The records' file, in `/proc/net`.
@@ -187,10 +199,10 @@ impl KprobeHandler for Tcpprobe {
     }
 }
 
-/// The return probe of record mode: one [`Record`] per send into the rings.
+/// The handler of record mode's probe: one [`Record`] per send into the rings.
 ///
-/// While the probe moves to another function (`symbol` written), the old and the new return
-/// probes are both registered for a moment, and one send may pass both (`tcp_sendmsg` calls
+/// While the probe moves to another function (`symbol` written), the old and the new probes of
+/// record mode are both registered for a moment, and one send may pass both (`tcp_sendmsg` calls
 /// `tcp_sendmsg_locked`). So a send is recorded by the probe that is active when it returns,
 /// if that probe followed it from its entry: the new probe follows only the calls that enter
 /// once it is active, and the old one, once superseded, counts each call it still follows as
@@ -205,16 +217,14 @@ struct Recorder {
     calls: Calls,
 }
 
-impl KretprobeHandler for Recorder {
-    type Signature = tcp::Sendmsg;
-    type Data = Record;
-
-    fn entry_handler(&self, regs: &Regs<tcp::Sendmsg>) -> Option<Record> {
+impl Recorder {
+    /// At a send's entry: the record of a send that the filters let through, or `None`.
+    fn enter<L: RegsLayout>(&self, regs: &Regs<tcp::Sendmsg, L>) -> Option<Record> {
         if self.writer.is_pending() {
             return None;
         }
-        // (A send outside task context is the interrupted task's `current`: the return
-        // handler, which knows the context, settles who sent, and filters on `pid` again.)
+        // (A send outside task context is the interrupted task's `current`: the exit,
+        // which knows the context, settles who sent, and filters on `pid` again.)
         let only_pid = pid.get();
         if only_pid != 0 && only_pid != tcp::current_tgid(Current::get()) {
             return None;
@@ -242,7 +252,8 @@ impl KretprobeHandler for Recorder {
         })
     }
 
-    fn return_handler(&self, _probe: &Kretprobe<Self>, record: &mut Record, regs: &ReturnRegs) {
+    /// At the return of a send that `enter` recorded, which returned `result`.
+    fn exit(&self, record: &mut Record, result: isize) {
         let current = Current::get();
         let cpu = current.cpu();
         self.calls.returned(cpu);
@@ -257,10 +268,11 @@ impl KretprobeHandler for Recorder {
             self.writer.ring().count_lost(1);
             return;
         }
-        record.result = regs.return_long() as i64;
+        record.result = result as i64;
         self.writer.push(cpu, record);
     }
 
+    /// Once the probe is unregistered, having missed `nmissed` calls.
     fn unregistered(&self, nmissed: u64) {
         // The calls missed, and those in flight now: their returns will never be seen.
         let lost = nmissed.wrapping_add(self.calls.in_flight());
@@ -268,11 +280,111 @@ impl KretprobeHandler for Recorder {
     }
 }
 
+#[cfg(CONFIG_FPROBE)]
+#[vtable]
+impl FprobeHandler for Recorder {
+    type Signature = tcp::Sendmsg;
+    type Data = Record;
+
+    fn entry_handler(&self, regs: &Regs<tcp::Sendmsg, FprobeRegs>) -> Option<Record> {
+        self.enter(regs)
+    }
+
+    fn exit_handler(&self, record: &mut Record, regs: &ReturnRegs<FprobeRegs>) {
+        self.exit(record, regs.return_long());
+    }
+
+    fn unregistered(&self, nmissed: u64) {
+        Recorder::unregistered(self, nmissed);
+    }
+}
+
+impl KretprobeHandler for Recorder {
+    type Signature = tcp::Sendmsg;
+    type Data = Record;
+
+    fn entry_handler(&self, regs: &Regs<tcp::Sendmsg>) -> Option<Record> {
+        self.enter(regs)
+    }
+
+    fn return_handler(&self, _probe: &Kretprobe<Self>, record: &mut Record, regs: &ReturnRegs) {
+        self.exit(record, regs.return_long());
+    }
+
+    fn unregistered(&self, nmissed: u64) {
+        Recorder::unregistered(self, nmissed);
+    }
+}
+
+/// The kinds of probe record mode can use, by their names in `records_via`.
+#[derive(Clone, Copy)]
+enum Via {
+    /// An fprobe with entry and exit handlers (ftrace): where the kernel has fprobe.
+    Fprobe,
+    /// A return probe (kprobes).
+    Kretprobe,
+}
+
+impl Via {
+    /// The cheapest this kernel has.
+    const DEFAULT: Via = if cfg!(CONFIG_FPROBE) {
+        Via::Fprobe
+    } else {
+        Via::Kretprobe
+    };
+
+    const fn name(self) -> &'static str {
+        match self {
+            Via::Fprobe => "fprobe",
+            Via::Kretprobe => "kretprobe",
+        }
+    }
+
+    /// The kind named by `name` (a trailing newline, as `echo` writes, is ignored): `-EINVAL`
+    /// for no kind, `-EOPNOTSUPP` for fprobe on a kernel without it.
+    fn parse(name: &CStr) -> Result<Via> {
+        let name = compat::cstr_to_bytes(name);
+        let name = name.strip_suffix(b"\n").unwrap_or(name);
+        match name {
+            b"fprobe" if cfg!(CONFIG_FPROBE) => Ok(Via::Fprobe),
+            b"fprobe" => Err(compat::eopnotsupp()),
+            b"kretprobe" => Ok(Via::Kretprobe),
+            _ => Err(EINVAL),
+        }
+    }
+}
+
+/// Record mode's probe.
+enum RecordProbe {
+    #[cfg(CONFIG_FPROBE)]
+    Fprobe(Fprobe<Recorder>),
+    Kretprobe(Pin<KBox<Kretprobe<Recorder>>>),
+}
+
+impl RecordProbe {
+    fn recorder(&self) -> &Recorder {
+        match self {
+            #[cfg(CONFIG_FPROBE)]
+            RecordProbe::Fprobe(probe) => probe.handler(),
+            RecordProbe::Kretprobe(probe) => probe.handler(),
+        }
+    }
+
+    /// The calls it missed so far.
+    fn nmissed(&self) -> u64 {
+        match self {
+            #[cfg(CONFIG_FPROBE)]
+            RecordProbe::Fprobe(probe) => probe.nmissed(),
+            RecordProbe::Kretprobe(probe) => probe.nmissed(),
+        }
+    }
+}
+
 /// What is set up while the module is loaded.
 struct Armed {
     probe: Pin<KBox<Kprobe<Tcpprobe>>>,
-    /// The return probe of record mode, while `records` is on.
-    recorder: Option<Pin<KBox<Kretprobe<Recorder>>>>,
+    /// The probe of record mode, while `records` is on.
+    recorder: Option<RecordProbe>,
     ring: Arc<Ring>,
     /// `/proc/net/rust_tcpprobe`; before `ring`, which it reads, in drop order.
     _file: ProcFile<Ring>,
@@ -357,25 +469,43 @@ fn remove(probe: Pin<KBox<Kprobe<Tcpprobe>>>) {
     pr_info!("kprobe at {} unregistered\n", addr);
 }
 
-/// Plants record mode's return probe on `function`, writing into `ring`, and makes it the
-/// probe whose records count (an older one's then count as lost).
-fn plant_recorder(function: &CStr, ring: &Arc<Ring>) -> Result<Pin<KBox<Kretprobe<Recorder>>>> {
+/// Plants record mode's probe, of the kind `via`, on `function`, writing into
+/// `ring`, and makes it the probe whose records count (an older one's then count as lost).
+fn plant_recorder(function: &CStr, ring: &Arc<Ring>, via: Via) -> Result<RecordProbe> {
     let recorder = Recorder {
         writer: ring.writer(),
         calls: Calls::new()?,
     };
-    let recorder = KBox::pin_init(Kretprobe::new(function, MAXACTIVE, recorder), GFP_KERNEL)
-        .inspect_err(|e| {
-            pr_err!("register_kretprobe failed, returned {}\n", e.to_errno());
-        })?;
-    recorder.handler().writer.activate();
-    Ok(recorder)
+    let probe = match via {
+        #[cfg(CONFIG_FPROBE)]
+        Via::Fprobe => Fprobe::new(function, recorder)
+            .inspect_err(|e| pr_err!("register_fprobe failed, returned {}\n", e.to_errno()))
+            .map(RecordProbe::Fprobe)?,
+        #[cfg(not(CONFIG_FPROBE))]
+        Via::Fprobe => return Err(compat::eopnotsupp()),
+        Via::Kretprobe => KBox::pin_init(Kretprobe::new(function, MAXACTIVE, recorder), GFP_KERNEL)
+            .inspect_err(|e| pr_err!("register_kretprobe failed, returned {}\n", e.to_errno()))
+            .map(RecordProbe::Kretprobe)?,
+    };
+    probe.recorder().writer.activate();
+    Ok(probe)
 }
 
-/// `on_set` of `symbol`: a new list moves the probe (and the return probe of record mode) to
+/// `on_set` of `records_via`: a kind of probe this kernel has.
+fn check_via(name: &CStr, _locked: &mut ParamsLocked) -> Result {
+    Via::parse(name).map(|_| ())
+}
+
+/// The kind of probe `records_via` names (`check_via` let only those through).
+fn via(locked: &ParamsLocked) -> Via {
+    Via::parse(records_via.read(locked)).unwrap_or(Via::DEFAULT)
+}
+
+/// `on_set` of `symbol`: a new list moves the probe (and the probe of record mode) to
 /// its first function that can be probed. The new probes are planted before the old ones are
 /// removed, so that a failure leaves the old ones in place.
 fn rearm(functions: &CStr, locked: &mut ParamsLocked) -> Result {
+    let via = via(locked);
     let (probe, name) = match PROBE.get_mut(locked) {
         // At load, `init` plants the probe on the final value.
         State::Loading => return Ok(()),
@@ -384,7 +514,7 @@ fn rearm(functions: &CStr, locked: &mut ParamsLocked) -> Result {
             let (probe, name) = plant(functions)?;
             let recorder = match &armed.recorder {
                 None => None,
-                Some(_) => match plant_recorder(name.as_cstr(), &armed.ring) {
+                Some(_) => match plant_recorder(name.as_cstr(), &armed.ring, via) {
                     Ok(recorder) => Some(recorder),
                     Err(e) => {
                         remove(probe);
@@ -400,10 +530,11 @@ fn rearm(functions: &CStr, locked: &mut ParamsLocked) -> Result {
     probed.write(compat::cstr_to_bytes(name.as_cstr()), locked)
 }
 
-/// `on_set` of `records`: plants or removes the return probe that makes the records, with
+/// `on_set` of `records`: plants or removes the probe that makes the records, with
 /// rings of `bufsize` records per CPU when it starts.
 fn set_records(on: bool, locked: &mut ParamsLocked) -> Result {
     let function = probed_name(locked);
+    let via = via(locked);
     let State::Armed(armed) = PROBE.get_mut(locked) else {
         // At load, `init` starts recording; once unloading, nothing does.
         return Ok(());
@@ -411,7 +542,7 @@ fn set_records(on: bool, locked: &mut ParamsLocked) -> Result {
     match (on, armed.recorder.is_some()) {
         (true, false) => {
             armed.ring.resize(bufsize.get() as usize)?;
-            armed.recorder = Some(plant_recorder(function.as_cstr(), &armed.ring)?);
+            armed.recorder = Some(plant_recorder(function.as_cstr(), &armed.ring, via)?);
         }
         (false, true) => armed.recorder = None,
         _ => (),
@@ -430,7 +561,7 @@ fn total_missed(locked: &ParamsLocked) -> u64 {
 }
 
 /// `on_get` of `drops`: the records lost since load (the rings' count, which takes in those
-/// of return probes removed so far, and the current return probe's misses).
+/// of record probes removed so far, and the current one's misses).
 fn total_drops(locked: &ParamsLocked) -> u64 {
     match PROBE.get(locked) {
         State::Armed(armed) => {
@@ -473,7 +604,7 @@ impl kernel::Module for RustTcpprobe {
         let recorder = if records.get() {
             match ring
                 .resize(bufsize.get() as usize)
-                .and_then(|()| plant_recorder(name.as_cstr(), &ring))
+                .and_then(|()| plant_recorder(name.as_cstr(), &ring, via(&locked)))
             {
                 Ok(recorder) => Some(recorder),
                 Err(e) => {

@@ -17,7 +17,8 @@ use kernel::prelude::*;
 
 use crate::bindings::{self, layout};
 use crate::context::Current;
-use crate::kprobe::{write_printk_pointer, Regs, Signature};
+use crate::kprobe::write_printk_pointer;
+use crate::regs::{Regs, RegsLayout, Signature};
 
 /// The signature of `tcp_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t size)`
 /// and `tcp_sendmsg()`, which has the same.
@@ -42,7 +43,7 @@ unsafe impl Signature for Sendmsg {
     /// call alone rather than make a socket of it).
     type Args<'a> = Option<SendmsgArgs<'a>>;
 
-    unsafe fn read(regs: &Regs<Self>) -> Option<SendmsgArgs<'_>> {
+    unsafe fn read<L: RegsLayout>(regs: &Regs<Self, L>) -> Option<SendmsgArgs<'_>> {
         let sk = NonNull::new(regs.arg(0)? as *mut u8)?;
         Some(SendmsgArgs {
             // INVARIANT: `sk` is the call's socket, not NULL, valid during the call (safety

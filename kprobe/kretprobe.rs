@@ -16,9 +16,10 @@ use kernel::ffi::c_int;
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
-use super::{check_signature, install, symbol_name, unregister_and_free, Regs, Signature};
+use super::{install, symbol_name, unregister_and_free};
 use crate::bindings::{self, layout};
 use crate::compat;
+use crate::regs::{check_signature, Regs, ReturnRegs, Signature};
 
 /// What a return probe does at the entry and the return of each call it follows.
 pub(crate) trait KretprobeHandler: Send + Sync + Sized {
@@ -48,24 +49,6 @@ pub(crate) trait KretprobeHandler: Send + Sync + Sized {
     /// more, and the calls that were in flight return without calling [`Self::return_handler`].
     /// Process context.
     fn unregistered(&self, _nmissed: u64) {}
-}
-
-/// The registers at a probed function's return, for its return value.
-#[repr(transparent)]
-pub(crate) struct ReturnRegs(Regs);
-
-impl ReturnRegs {
-    /// The function's return value, as the raw value of its register (C's
-    /// `regs_return_value()`).
-    pub(crate) fn return_value(&self) -> usize {
-        self.0.reg(layout(bindings::KMOD_REGS_RET))
-    }
-
-    /// The return value of a function that returns a `long`/`ssize_t`/`int` (a count, or a
-    /// negative errno), sign-extended.
-    pub(crate) fn return_long(&self) -> isize {
-        self.return_value() as isize
-    }
 }
 
 /// The alignment of an instance's data: it follows the instance's `struct rethook_node` (or
@@ -310,8 +293,8 @@ unsafe extern "C" fn return_handler<H: KretprobeHandler>(
     // SAFETY: The entry handler wrote an `H::Data` there, aligned (it returned 0 only after
     // that), and the instance is this call's alone until this handler returns.
     let data = unsafe { &mut *data };
-    // SAFETY: `ReturnRegs` is transparent over untyped `Regs`; `regs` is valid for the call.
-    let regs = unsafe { &*ptr::from_ref::<Regs>(Regs::from_raw(regs)).cast::<ReturnRegs>() };
+    // SAFETY: `regs` are the registers at the return, valid for the call.
+    let regs = unsafe { ReturnRegs::from_raw(regs) };
     kretprobe.handler.return_handler(kretprobe, data, regs);
     0
 }

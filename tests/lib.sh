@@ -98,5 +98,18 @@ post_line() { echo "rust_tcpprobe: tcpprobe handler_post executed, no_use_variab
 # address when it could not disarm them (see kprobe.rs's Drop; only fault injection does it).
 live_kprobes() { grep -v '^0000000000000000 ' /sys/kernel/debug/kprobes/list || true; }
 
+# default_via: the probe rust_tcpprobe records through by default: fprobe where the kernel has
+# fprobe (CONFIG_FPROBE: register_fprobe_syms is in kallsyms), else kretprobe.
+default_via() {
+	if grep -qw register_fprobe_syms /proc/kallsyms; then echo fprobe; else echo kretprobe; fi
+}
+
+# live_probes: live_kprobes, and the functions that ftrace calls a callback at (fprobes, and
+# kprobes on ftrace sites), as tracefs lists them.
+live_probes() {
+	live_kprobes
+	cat /sys/kernel/tracing/enabled_functions
+}
+
 # module_loaded NAME: lsmod lists it.
 module_loaded() { lsmod | awk -v m="$1" '$1 == m { found = 1 } END { exit !found }'; }

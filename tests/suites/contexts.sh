@@ -186,4 +186,4 @@ check "contexts: ... and the $n recorded plus the $lost counted in drops make 40
 
 run_cmd rmmod rust_tcpprobe
 expect_eq "contexts: rmmod rust_tcpprobe succeeds" "0:" "$RC:$OUT"
-expect_eq "contexts: ... and no kprobe is left" "" "$(live_kprobes)"
+expect_eq "contexts: ... and no kprobe or fprobe is left" "" "$(live_probes)"

@@ -80,6 +80,14 @@ hits=$(cat $T/hits)
 sleep 1
 [ "$(cat $T/hits)" -gt "$hits" ] && result=yes || result=no
 expect_eq "faults: the probe still counts hits of the traffic" yes "$result"
+# Record mode started under faults, through each kind of probe: its rings, its counters and
+# the probe's registration (--restore turns it off again after each success).
+for via in $(default_via | grep -x fprobe) kretprobe; do
+	echo -n $via >$T/records_via
+	sweep "records=Y through records_via=$via" --restore write $T/records Y
+	expect_eq "faults: ... and records stays off, no probe of record mode left" "N:" \
+		"$(cat $T/records):$(live_kprobes | awk '$2 == "r"')"
+done
 stop_traffic
 
 # A charp whose write failed for lack of memory: this kernel's param_set_charp allocates the

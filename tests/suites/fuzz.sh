@@ -21,14 +21,15 @@ fi
 stop_traffic
 check "fuzz: rust_getargs and rust_tcpprobe unload after it" rmmod rust_getargs rust_tcpprobe
 # (But the inert ones that the faults suite, when it ran before, may have left: no address.)
-expect_eq "fuzz: no kprobe is left" "" \
-	"$(live_kprobes)"
+expect_eq "fuzz: no kprobe or fprobe is left" "" \
+	"$(live_probes)"
 insmod rust_getargs.ko
 insmod rust_tcpprobe.ko
 expect_eq "fuzz: a fresh load has every default" \
-	"0 (null) 0x0000ff tcp_sendmsg_locked,tcp_sendmsg tcp_sendmsg_locked 0 1 0 N 4096 0 0 0" \
+	"0 (null) 0x0000ff tcp_sendmsg_locked,tcp_sendmsg tcp_sendmsg_locked 0 1 0 N 4096 0 0 0 $(default_via)" \
 	"$(cat /sys/module/rust_getargs/parameters/{intparam,charpparam,hexparam} \
-		$T/{symbol,probed,no_use,log_every,hits,records,bufsize,port,pid,drops} | tr '\n' ' ' | sed 's/ $//')"
+		$T/{symbol,probed,no_use,log_every,hits,records,bufsize,port,pid,drops,records_via} |
+		tr '\n' ' ' | sed 's/ $//')"
 echo 0 >$T/log_every
 traffic --sends 10
 [ "$(cat $T/hits)" -ge 10 ] && result=yes || result=no

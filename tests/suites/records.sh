@@ -138,7 +138,7 @@ expect_eq "records: rmmod while cat waits on $F succeeds" "0:" "$RC:$OUT"
 run_cmd timeout 10 tail --pid=$reader -f /dev/null
 expect_eq "records: ... and cat ends" "0" "$RC"
 check_fails "records: ... and the file is gone" test -e $F
-expect_eq "records: ... and no kprobe is left" "" "$(live_kprobes)"
+expect_eq "records: ... and no kprobe or fprobe is left" "" "$(live_probes)"
 
 # The list of symbols: the first that can be probed is.
 klog_mark
@@ -155,4 +155,60 @@ run_cmd insmod rust_tcpprobe.ko records=1 symbol=tcp_recvmsg
 expect_eq "records: insmod records=1 symbol=tcp_recvmsg fails: not a TCP send" \
 	"1:insmod: ERROR: could not insert module rust_tcpprobe.ko: Invalid parameters" "$RC:$OUT"
 check_fails "records: ... and nothing stays" test -e $F
-expect_eq "records: ... nor registered" "" "$(live_kprobes)"
+expect_eq "records: ... nor registered" "" "$(live_probes)"
+
+# records_via: the probe that makes the records, fprobe where the kernel has it, else a return
+# probe (a kretprobe is listed by kprobes with type r; an fprobe is not). Both record alike.
+via=$(default_via)
+return_probes() { live_kprobes | awk '$2 == "r" { sub(/\+.*/, "", $3); print $3 }'; }
+run_cmd insmod rust_tcpprobe.ko log_every=0
+expect_eq "records: insmod rust_tcpprobe.ko log_every=0 succeeds" "0:" "$RC:$OUT"
+expect_eq "records: records_via is $via by default, this kernel's cheapest" "$via" \
+	"$(cat $P/records_via)"
+vias=(kretprobe)
+[ "$via" = kretprobe ] || vias=(fprobe kretprobe)
+port=5120
+for v in "${vias[@]}"; do
+	echo -n $v >$P/records_via
+	echo 1 >$P/records
+	if [ $v = kretprobe ]; then expected=tcp_sendmsg_locked; else expected=""; fi
+	expect_eq "records: records_via=$v: ${expected:+a return probe on $expected}${expected:-no return probe}" \
+		"$expected" "$(return_probes)"
+	sends $port 3
+	lines=$(records_of $port)
+	expect_eq "records: records_via=$v: 3 sends make 3 lines, with the sender's pid and name, 64 bytes asked and queued" \
+		"3:$SENDER python3 64 64" "$(grep -c . <<<"$lines"):$(awk '{ print $2, $3, $6, $7 }' <<<"$lines" | sort -u)"
+	echo 0 >$P/records
+	expect_eq "records: records_via=$v: records=0 removes it" "" "$(return_probes)"
+	port=$((port + 1))
+done
+# A new kind takes effect when record mode's probe is next planted: records=1, or a move.
+echo -n kretprobe >$P/records_via
+echo 1 >$P/records
+if [ "$via" = fprobe ]; then
+	echo -n fprobe >$P/records_via
+	expect_eq "records: records_via=fprobe while a return probe records leaves it" \
+		"tcp_sendmsg_locked" "$(return_probes)"
+	echo -n tcp_sendmsg >$P/symbol
+	expect_eq "records: ... until the probe moves (symbol=tcp_sendmsg): then an fprobe records" \
+		"" "$(return_probes)"
+	sends 5130 2
+	expect_eq "records: ... and the sends are recorded" "2" "$(records_of 5130 | grep -c .)"
+	echo -n tcp_sendmsg_locked,tcp_sendmsg >$P/symbol
+else
+	run_cmd bash -c "echo -n fprobe > $P/records_via"
+	expect_eq "records: records_via=fprobe on a kernel without fprobe is refused" \
+		"1:bash: line 1: echo: write error: Operation not supported" "$RC:$OUT"
+fi
+for value in bogus kprobe fprobe,kprobe; do
+	old=$(cat $P/records_via)
+	run_cmd bash -c "echo -n '$value' > $P/records_via"
+	expect_eq "records: records_via='$value' is refused, and it stays $old" \
+		"1:bash: line 1: echo: write error: Invalid argument:$old" "$RC:$OUT:$(cat $P/records_via)"
+done
+rmmod rust_tcpprobe
+run_cmd insmod rust_tcpprobe.ko records=1 records_via=bogus
+expect_eq "records: insmod records_via=bogus fails" \
+	"1:insmod: ERROR: could not insert module rust_tcpprobe.ko: Invalid parameters" "$RC:$OUT"
+check_fails "records: ... and nothing stays" test -e $F
+expect_eq "records: ... nor registered" "" "$(live_probes)"

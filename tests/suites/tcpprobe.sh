@@ -39,7 +39,7 @@ fi
 expect_eq "tcpprobe: the kprobe is registered on tcp_sendmsg_locked" "1" \
 	"$(grep -c ' tcp_sendmsg_locked+0x[0-9a-f]*' $KPROBES)"
 expect_eq "tcpprobe: parameters in sysfs (the seed's no_use and symbol, plus the new ones)" \
-	"bufsize drops hits log_every missed no_use pid port probed records symbol" \
+	"bufsize drops hits log_every missed no_use pid port probed records records_via symbol" \
 	"$(ls $P | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "tcpprobe: symbol reads tcp_sendmsg_locked,tcp_sendmsg" "tcp_sendmsg_locked,tcp_sendmsg" \
 	"$(cat $P/symbol)"
