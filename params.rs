@@ -47,10 +47,8 @@
 //!   the borrow checker ensures that nothing outlives the lock.
 //!
 //! Parameters are only meaningful in a loadable module: this file is included by every module
-//! here with `mod params;` in its crate root (with `mod compat;`, which it uses).
-
-// Each module uses only some of the types and methods here.
-#![allow(dead_code)]
+//! here with `pub mod params;` in its crate root (with `pub mod compat;`, which it uses),
+//! public as the library's API is: what a module leaves unused of it is not dead code.
 
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
@@ -64,7 +62,7 @@ use kernel::prelude::*;
 /// finds it. Only the kernel reads it.
 #[repr(transparent)]
 #[doc(hidden)]
-pub(crate) struct KernelParam(bindings::kernel_param);
+pub struct KernelParam(bindings::kernel_param);
 
 // SAFETY: The kernel only reads this struct, and serialises the calls it makes through it
 // with the module's parameter lock. Rust code never accesses it.
@@ -72,7 +70,7 @@ unsafe impl Sync for KernelParam {}
 
 impl KernelParam {
     #[doc(hidden)]
-    pub(crate) const fn new(
+    pub const fn new(
         name: &'static str,
         module: *mut bindings::module,
         ops: *const bindings::kernel_param_ops,
@@ -102,7 +100,7 @@ fn this_module() -> *mut bindings::module {
 
 /// Checks a sysfs permission as C's `VERIFY_OCTAL_PERMISSIONS` does, at build time.
 #[doc(hidden)]
-pub(crate) const fn verify_perm(perm: u16) -> u16 {
+pub const fn verify_perm(perm: u16) -> u16 {
     assert!(
         perm <= 0o777,
         "module parameter permission is not an octal mode"
@@ -144,7 +142,7 @@ unsafe fn param_of<P>(kp: *const bindings::kernel_param) -> &'static P {
 /// [`ScalarParam`] hands them a `kp->arg` that points to a single `Self::Value`, and
 /// [`ArrayParam`] an array of `Self::Value` with `elemsize` `size_of::<Self::Value>()`: a
 /// mismatch (say `param_set_ullong` for a `u32`) writes past the end of the value.
-pub(crate) unsafe trait Scalar: 'static {
+pub unsafe trait Scalar: 'static {
     /// The C variable's type.
     type Value: Copy + 'static;
     /// The atomic type the value lives in.
@@ -177,7 +175,7 @@ pub(crate) unsafe trait Scalar: 'static {
 
 /// The parameter types of `moduleparam.h`, under their C names.
 #[allow(non_camel_case_types)]
-pub(crate) mod types {
+pub mod types {
     use super::Scalar;
     use core::sync::atomic::{
         AtomicBool, AtomicI16, AtomicI32, AtomicIsize, AtomicU16, AtomicU32, AtomicU64, AtomicU8,
@@ -190,7 +188,7 @@ pub(crate) mod types {
         ($($(#[$doc:meta])* $name:ident: $value:ty, $atomic:ty, $zero:expr, $flags:expr,
            $set:ident, $get:ident, $ops:ident;)*) => {$(
             $(#[$doc])*
-            pub(crate) struct $name;
+            pub struct $name;
 
             // SAFETY: Each line below pairs a Rust type with the C functions and ops of the
             // `moduleparam.h` type of the same size and representation.
@@ -253,7 +251,7 @@ pub(crate) mod types {
     }
 
     /// C `charp`: a string the kernel allocates; see [`super::CharpParam`].
-    pub(crate) struct charp;
+    pub struct charp;
 }
 
 /// Proof that this module's parameter lock (`kernel_param_lock`) is held: from [`lock`], or
@@ -269,7 +267,7 @@ pub(crate) mod types {
 /// kernel holds it for the duration of the call that made this value. It is `!Send`: a mutex
 /// is released by the thread that took it.
 #[must_use = "the parameter lock is released at once if the proof is not kept"]
-pub(crate) struct ParamsLocked {
+pub struct ParamsLocked {
     /// Whether dropping this releases the lock (false when the kernel holds it for us).
     owned: bool,
     _not_send: PhantomData<*mut ()>,
@@ -278,7 +276,7 @@ pub(crate) struct ParamsLocked {
 /// Takes this module's parameter lock, which sysfs reads and writes of its parameters take
 /// too. Sleeps: process context only.
 #[must_use = "the parameter lock is released at once if the proof is not kept"]
-pub(crate) fn lock() -> ParamsLocked {
+pub fn lock() -> ParamsLocked {
     // SAFETY: `this_module()` is this module's `struct module`, valid while its code runs.
     unsafe { bindings::kernel_param_lock(this_module()) };
     // INVARIANT: The lock was just taken by this thread, and the value releases it.
@@ -317,7 +315,7 @@ impl Drop for ParamsLocked {
 ///
 /// `value` is only accessed through [`ParamLocked::get_mut`], that is, by a thread that holds
 /// the module's parameter lock and lends its [`ParamsLocked`] exclusively for the access.
-pub(crate) struct ParamLocked<T> {
+pub struct ParamLocked<T> {
     value: UnsafeCell<T>,
 }
 
@@ -328,7 +326,7 @@ unsafe impl<T: Send> Sync for ParamLocked<T> {}
 
 impl<T> ParamLocked<T> {
     /// A cell holding `value`.
-    pub(crate) const fn new(value: T) -> Self {
+    pub const fn new(value: T) -> Self {
         Self {
             value: UnsafeCell::new(value),
         }
@@ -336,7 +334,7 @@ impl<T> ParamLocked<T> {
 
     /// The value, shared, for as long as the proof of the lock is lent (an `on_get` has it
     /// only shared).
-    pub(crate) fn get<'a>(&'a self, _locked: &'a ParamsLocked) -> &'a T {
+    pub fn get<'a>(&'a self, _locked: &'a ParamsLocked) -> &'a T {
         // SAFETY: The lock is held and the proof is borrowed for `'a`: `get_mut`, which needs
         // it exclusively, cannot make a `&mut` meanwhile (there is one proof per holding of
         // the lock: a second `lock()` would deadlock).
@@ -344,7 +342,7 @@ impl<T> ParamLocked<T> {
     }
 
     /// The value, for as long as the proof of the lock is lent.
-    pub(crate) fn get_mut<'a>(&'a self, _locked: &'a mut ParamsLocked) -> &'a mut T {
+    pub fn get_mut<'a>(&'a self, _locked: &'a mut ParamsLocked) -> &'a mut T {
         // SAFETY: The lock is held and the proof is borrowed exclusively for `'a`, so no
         // other reference to `value` exists meanwhile (see the `Sync` impl).
         unsafe { &mut *self.value.get() }
@@ -354,7 +352,7 @@ impl<T> ParamLocked<T> {
 /// A value borrowed from a parameter while the module's parameter lock is held: sysfs writes
 /// to the parameter wait until the guard is dropped.
 #[must_use = "the parameter lock is released at once if the guard is not kept"]
-pub(crate) struct ParamGuard<'a, T: ?Sized> {
+pub struct ParamGuard<'a, T: ?Sized> {
     value: &'a T,
     _lock: ParamsLocked,
 }
@@ -370,7 +368,7 @@ impl<T: ?Sized> Deref for ParamGuard<'_, T> {
 /// A scalar parameter (`module_param`, `module_param_named`).
 ///
 /// Declared with [`module_param!`] or [`module_param_named!`].
-pub(crate) struct ScalarParam<T: Scalar> {
+pub struct ScalarParam<T: Scalar> {
     value: T::Atomic,
     on_set: Option<fn(T::Value, &mut ParamsLocked) -> Result>,
     on_get: Option<fn(&ParamsLocked) -> T::Value>,
@@ -378,7 +376,7 @@ pub(crate) struct ScalarParam<T: Scalar> {
 
 impl<T: Scalar> ScalarParam<T> {
     #[doc(hidden)]
-    pub(crate) const fn from_atomic(
+    pub const fn from_atomic(
         value: T::Atomic,
         on_set: Option<fn(T::Value, &mut ParamsLocked) -> Result>,
         on_get: Option<fn(&ParamsLocked) -> T::Value>,
@@ -393,17 +391,17 @@ impl<T: Scalar> ScalarParam<T> {
     /// The current value: the last one written at load time, through sysfs or by [`Self::set`].
     ///
     /// Lock-free and never torn: callable from any context, including atomic context.
-    pub(crate) fn get(&self) -> T::Value {
+    pub fn get(&self) -> T::Value {
         T::load(&self.value)
     }
 
     /// Sets the value, as a C module assigns to its variable; sysfs shows it from then on.
-    pub(crate) fn set(&self, value: T::Value) {
+    pub fn set(&self, value: T::Value) {
         T::store(&self.value, value)
     }
 
     #[doc(hidden)]
-    pub(crate) const fn as_arg(&'static self) -> *mut c_void {
+    pub const fn as_arg(&'static self) -> *mut c_void {
         core::ptr::from_ref(self).cast_mut().cast()
     }
 
@@ -415,7 +413,7 @@ impl<T: Scalar> ScalarParam<T> {
     /// Called by the kernel as `kernel_param_ops.set`, with `kp` a parameter made by
     /// [`module_param!`] (its `arg` is a `ScalarParam<T>`) and `val` NULL or a C string.
     #[doc(hidden)]
-    pub(crate) unsafe extern "C" fn ops_set(
+    pub unsafe extern "C" fn ops_set(
         val: *const c_char,
         kp: *const bindings::kernel_param,
     ) -> c_int {
@@ -450,7 +448,7 @@ impl<T: Scalar> ScalarParam<T> {
     /// Called by the kernel as `kernel_param_ops.get`, with `buffer` a page and `kp` a
     /// parameter made by [`module_param!`].
     #[doc(hidden)]
-    pub(crate) unsafe extern "C" fn ops_get(
+    pub unsafe extern "C" fn ops_get(
         buffer: *mut c_char,
         kp: *const bindings::kernel_param,
     ) -> c_int {
@@ -474,7 +472,7 @@ impl<T: Scalar> ScalarParam<T> {
     }
 
     #[doc(hidden)]
-    pub(crate) const OPS: bindings::kernel_param_ops = bindings::kernel_param_ops {
+    pub const OPS: bindings::kernel_param_ops = bindings::kernel_param_ops {
         flags: T::FLAGS,
         set: Some(Self::ops_set),
         get: Some(Self::ops_get),
@@ -484,7 +482,7 @@ impl<T: Scalar> ScalarParam<T> {
 
 impl ScalarParam<types::ullong> {
     /// Adds `n` atomically and returns the new value: for counters shown read-only in sysfs.
-    pub(crate) fn add(&self, n: u64) -> u64 {
+    pub fn add(&self, n: u64) -> u64 {
         self.value
             .fetch_add(n, core::sync::atomic::Ordering::Relaxed)
             .wrapping_add(n)
@@ -496,7 +494,7 @@ impl ScalarParam<types::ullong> {
 ///
 /// Declared with [`module_param_string!`]. A value of `N` bytes or more is refused with
 /// `-ENOSPC` and the message `<name>: string doesn't fit in <N-1> chars.`, as in C.
-pub(crate) struct StringParam<const N: usize> {
+pub struct StringParam<const N: usize> {
     value: UnsafeCell<[u8; N]>,
     scratch: UnsafeCell<[u8; N]>,
     on_set: Option<fn(&CStr, &mut ParamsLocked) -> Result>,
@@ -509,7 +507,7 @@ unsafe impl<const N: usize> Sync for StringParam<N> {}
 
 impl<const N: usize> StringParam<N> {
     #[doc(hidden)]
-    pub(crate) const fn new(
+    pub const fn new(
         default: &str,
         on_set: Option<fn(&CStr, &mut ParamsLocked) -> Result>,
     ) -> Self {
@@ -536,7 +534,7 @@ impl<const N: usize> StringParam<N> {
     }
 
     /// Borrows the current value with the parameter lock held. Sleeps: process context only.
-    pub(crate) fn lock(&self) -> ParamGuard<'_, CStr> {
+    pub fn lock(&self) -> ParamGuard<'_, CStr> {
         let lock = lock();
         // SAFETY: The lock is held until the guard, which holds the borrow, is dropped.
         let value = unsafe { &*self.value.get() };
@@ -547,7 +545,7 @@ impl<const N: usize> StringParam<N> {
     }
 
     /// The current value, while the caller holds the parameter lock.
-    pub(crate) fn read<'a>(&'a self, _locked: &'a ParamsLocked) -> &'a CStr {
+    pub fn read<'a>(&'a self, _locked: &'a ParamsLocked) -> &'a CStr {
         // SAFETY: The lock is held for `'a`, so the value does not change meanwhile.
         Self::as_cstr(unsafe { &*self.value.get() })
     }
@@ -555,7 +553,7 @@ impl<const N: usize> StringParam<N> {
     /// Sets the value from code, as a C module copies into its buffer, while the caller holds
     /// the parameter lock: for a read-only (0444) string that the module reports in sysfs.
     /// `-ENOSPC` if `value` and its NUL do not fit.
-    pub(crate) fn write(&self, value: &[u8], _locked: &mut ParamsLocked) -> Result {
+    pub fn write(&self, value: &[u8], _locked: &mut ParamsLocked) -> Result {
         if value.len() >= N || value.contains(&0) {
             return Err(ENOSPC);
         }
@@ -573,7 +571,7 @@ impl<const N: usize> StringParam<N> {
     }
 
     #[doc(hidden)]
-    pub(crate) const fn as_arg(&'static self) -> *mut c_void {
+    pub const fn as_arg(&'static self) -> *mut c_void {
         core::ptr::from_ref(self).cast_mut().cast()
     }
 
@@ -593,7 +591,7 @@ impl<const N: usize> StringParam<N> {
     /// Called by the kernel as `kernel_param_ops.set`, with the module's parameter lock held,
     /// `kp` a parameter made by [`module_param_string!`] and `val` NULL or a C string.
     #[doc(hidden)]
-    pub(crate) unsafe extern "C" fn ops_set(
+    pub unsafe extern "C" fn ops_set(
         val: *const c_char,
         kp: *const bindings::kernel_param,
     ) -> c_int {
@@ -636,7 +634,7 @@ impl<const N: usize> StringParam<N> {
     /// Called by the kernel as `kernel_param_ops.get`, with the parameter lock held,
     /// `buffer` a page and `kp` a parameter made by [`module_param_string!`].
     #[doc(hidden)]
-    pub(crate) unsafe extern "C" fn ops_get(
+    pub unsafe extern "C" fn ops_get(
         buffer: *mut c_char,
         kp: *const bindings::kernel_param,
     ) -> c_int {
@@ -652,7 +650,7 @@ impl<const N: usize> StringParam<N> {
     }
 
     #[doc(hidden)]
-    pub(crate) const OPS: bindings::kernel_param_ops = bindings::kernel_param_ops {
+    pub const OPS: bindings::kernel_param_ops = bindings::kernel_param_ops {
         flags: 0,
         set: Some(Self::ops_set),
         get: Some(Self::ops_get),
@@ -664,7 +662,7 @@ impl<const N: usize> StringParam<N> {
 ///
 /// Declared with [`module_param!`]; NULL (`None`) until set, like a C `char *` without
 /// initialiser. The kernel's own `param_ops_charp` does everything, freeing included.
-pub(crate) struct CharpParam {
+pub struct CharpParam {
     ptr: UnsafeCell<*mut c_char>,
 }
 
@@ -674,14 +672,14 @@ unsafe impl Sync for CharpParam {}
 
 impl CharpParam {
     #[doc(hidden)]
-    pub(crate) const fn new() -> Self {
+    pub const fn new() -> Self {
         Self {
             ptr: UnsafeCell::new(core::ptr::null_mut()),
         }
     }
 
     /// Borrows the current value with the parameter lock held. Sleeps: process context only.
-    pub(crate) fn lock(&self) -> CharpGuard<'_> {
+    pub fn lock(&self) -> CharpGuard<'_> {
         let lock = lock();
         // SAFETY: The lock is held, so the pointer is stable until the guard is dropped.
         let ptr = unsafe { *self.ptr.get() };
@@ -696,21 +694,21 @@ impl CharpParam {
     }
 
     #[doc(hidden)]
-    pub(crate) const fn as_arg(&'static self) -> *mut c_void {
+    pub const fn as_arg(&'static self) -> *mut c_void {
         self.ptr.get().cast()
     }
 }
 
 /// The value of a `charp` parameter, borrowed with the parameter lock held.
 #[must_use = "the parameter lock is released at once if the guard is not kept"]
-pub(crate) struct CharpGuard<'a> {
+pub struct CharpGuard<'a> {
     value: Option<&'a CStr>,
     _lock: ParamsLocked,
 }
 
 impl CharpGuard<'_> {
     /// The string, or `None` if the parameter was never set (a NULL `char *` in C).
-    pub(crate) fn get(&self) -> Option<&CStr> {
+    pub fn get(&self) -> Option<&CStr> {
         self.value
     }
 }
@@ -721,7 +719,7 @@ impl CharpGuard<'_> {
 /// Declared with [`module_param_array!`] or [`module_param_array_named!`]. `fish=1,2,3` sets
 /// the first three elements and the count to 3; a later `4,5` sets the first two and the
 /// count to 2, the third keeps 3; more than `N` elements is refused with `-EINVAL`.
-pub(crate) struct ArrayParam<T: Scalar, const N: usize> {
+pub struct ArrayParam<T: Scalar, const N: usize> {
     value: UnsafeCell<[T::Value; N]>,
     count: UnsafeCell<c_uint>,
     scratch: UnsafeCell<[T::Value; N]>,
@@ -734,7 +732,7 @@ unsafe impl<T: Scalar, const N: usize> Sync for ArrayParam<T, N> {}
 /// The elements of an array parameter, borrowed with the parameter lock held; derefs to the
 /// elements given (as many as the count), as the sysfs file shows them.
 #[must_use = "the parameter lock is released at once if the guard is not kept"]
-pub(crate) struct ArrayGuard<'a, T: Scalar, const N: usize> {
+pub struct ArrayGuard<'a, T: Scalar, const N: usize> {
     all: &'a [T::Value; N],
     count: usize,
     _lock: ParamsLocked,
@@ -742,12 +740,12 @@ pub(crate) struct ArrayGuard<'a, T: Scalar, const N: usize> {
 
 impl<'a, T: Scalar, const N: usize> ArrayGuard<'a, T, N> {
     /// How many elements were given in the last successful write (0 if none yet).
-    pub(crate) fn count(&self) -> usize {
+    pub fn count(&self) -> usize {
         self.count
     }
 
     /// All `N` elements, given or not (what the C array variable holds).
-    pub(crate) fn all(&self) -> &[T::Value; N] {
+    pub fn all(&self) -> &[T::Value; N] {
         self.all
     }
 }
@@ -762,7 +760,7 @@ impl<T: Scalar, const N: usize> Deref for ArrayGuard<'_, T, N> {
 
 impl<T: Scalar, const N: usize> ArrayParam<T, N> {
     #[doc(hidden)]
-    pub(crate) const fn new() -> Self {
+    pub const fn new() -> Self {
         assert!(N > 0, "an array parameter needs at least one element");
         Self {
             value: UnsafeCell::new([T::ZERO; N]),
@@ -772,7 +770,7 @@ impl<T: Scalar, const N: usize> ArrayParam<T, N> {
     }
 
     /// Borrows the elements with the parameter lock held. Sleeps: process context only.
-    pub(crate) fn lock(&self) -> ArrayGuard<'_, T, N> {
+    pub fn lock(&self) -> ArrayGuard<'_, T, N> {
         let lock = lock();
         // SAFETY: The lock is held until the guard, which holds the borrows, is dropped.
         let (all, count) = unsafe { (&*self.value.get(), *self.count.get()) };
@@ -784,7 +782,7 @@ impl<T: Scalar, const N: usize> ArrayParam<T, N> {
     }
 
     #[doc(hidden)]
-    pub(crate) const fn as_arg(&'static self) -> *mut c_void {
+    pub const fn as_arg(&'static self) -> *mut c_void {
         core::ptr::from_ref(self).cast_mut().cast()
     }
 
@@ -807,7 +805,7 @@ impl<T: Scalar, const N: usize> ArrayParam<T, N> {
     /// Called by the kernel as `kernel_param_ops.set`, with the module's parameter lock held,
     /// `kp` a parameter made by [`module_param_array!`] and `val` NULL or a C string.
     #[doc(hidden)]
-    pub(crate) unsafe extern "C" fn ops_set(
+    pub unsafe extern "C" fn ops_set(
         val: *const c_char,
         kp: *const bindings::kernel_param,
     ) -> c_int {
@@ -846,7 +844,7 @@ impl<T: Scalar, const N: usize> ArrayParam<T, N> {
     /// Called by the kernel as `kernel_param_ops.get`, with the parameter lock held,
     /// `buffer` a page and `kp` a parameter made by [`module_param_array!`].
     #[doc(hidden)]
-    pub(crate) unsafe extern "C" fn ops_get(
+    pub unsafe extern "C" fn ops_get(
         buffer: *mut c_char,
         kp: *const bindings::kernel_param,
     ) -> c_int {
@@ -866,7 +864,7 @@ impl<T: Scalar, const N: usize> ArrayParam<T, N> {
     }
 
     #[doc(hidden)]
-    pub(crate) const OPS: bindings::kernel_param_ops = bindings::kernel_param_ops {
+    pub const OPS: bindings::kernel_param_ops = bindings::kernel_param_ops {
         flags: 0,
         set: Some(Self::ops_set),
         get: Some(Self::ops_get),

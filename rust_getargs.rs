@@ -13,9 +13,10 @@
 use kernel::pr_cont;
 use kernel::prelude::*;
 
-mod compat;
+#[path = "lib/compat.rs"]
+pub mod compat;
 use compat::module;
-mod params;
+pub mod params;
 use params::{
     module_param, module_param_array, module_param_array_named, module_param_named,
     module_param_string, module_parm_desc,

@@ -8,7 +8,8 @@
 
 use kernel::prelude::*;
 
-mod compat;
+#[path = "lib/compat.rs"]
+pub mod compat;
 use compat::module;
 
 module! {

@@ -8,9 +8,10 @@
 
 use kernel::prelude::*;
 
-mod compat;
+#[path = "lib/compat.rs"]
+pub mod compat;
 use compat::module;
-mod params;
+pub mod params;
 use params::{module_param, module_parm_desc};
 
 module! {

@@ -9,7 +9,8 @@
 use kernel::pr_cont;
 use kernel::prelude::*;
 
-mod compat;
+#[path = "lib/compat.rs"]
+pub mod compat;
 use compat::module;
 
 module! {

@@ -33,23 +33,39 @@
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::prelude::*;
 
-mod compat;
-use compat::{fmt, module};
+// The library (lib/, and params.rs): what this module uses of it.
+#[path = "lib/bindings.rs"]
 mod bindings;
-mod context;
-mod kprobe;
-mod params;
-mod procfs;
-mod records;
-mod regs;
-mod tcp;
-use context::{Context, Current};
-use kernel::sync::Arc;
+#[path = "lib/compat.rs"]
+pub mod compat;
+use compat::{fmt, module};
+#[path = "lib/context.rs"]
+pub mod context;
 #[cfg(CONFIG_FPROBE)]
-mod fprobe;
+#[path = "lib/fprobe.rs"]
+pub mod fprobe;
+#[path = "lib/kprobe.rs"]
+pub mod kprobe;
+#[path = "lib/kretprobe.rs"]
+pub mod kretprobe;
+pub mod params;
+#[path = "lib/procfs.rs"]
+pub mod procfs;
+#[path = "lib/regs.rs"]
+pub mod regs;
+// Its own code (tcpprobe/): TCP sockets, and the records.
+#[path = "tcpprobe/records.rs"]
+mod records;
+#[path = "tcpprobe/tcp.rs"]
+mod tcp;
+#[path = "tcpprobe/bindings.rs"]
+mod tcp_bindings;
+use context::{Context, Current};
 #[cfg(CONFIG_FPROBE)]
 use fprobe::{Fprobe, FprobeHandler, FprobeRegs};
-use kprobe::{Kprobe, KprobeHandler, Kretprobe, KretprobeHandler, Probe};
+use kernel::sync::Arc;
+use kprobe::{Kprobe, KprobeHandler, Probe};
+use kretprobe::{Kretprobe, KretprobeHandler};
 use params::{
     module_param, module_param_named, module_param_string, module_parm_desc, ParamLocked,
     ParamsLocked,
@@ -307,7 +323,7 @@ impl KretprobeHandler for Recorder {
         self.enter(regs)
     }
 
-    fn return_handler(&self, _probe: &Kretprobe<Self>, record: &mut Record, regs: &ReturnRegs) {
+    fn return_handler(&self, record: &mut Record, regs: &ReturnRegs) {
         self.exit(record, regs.return_long());
     }
 
@@ -358,7 +374,7 @@ impl Via {
 enum RecordProbe {
     #[cfg(CONFIG_FPROBE)]
     Fprobe(Fprobe<Recorder>),
-    Kretprobe(Pin<KBox<Kretprobe<Recorder>>>),
+    Kretprobe(Kretprobe<Recorder>),
 }
 
 impl RecordProbe {
@@ -382,7 +398,7 @@ impl RecordProbe {
 
 /// What is set up while the module is loaded.
 struct Armed {
-    probe: Pin<KBox<Kprobe<Tcpprobe>>>,
+    probe: Kprobe<Tcpprobe>,
     /// The probe of record mode, while `records` is on.
     recorder: Option<RecordProbe>,
     ring: Arc<Ring>,
@@ -426,11 +442,11 @@ fn names(functions: &CStr) -> impl Iterator<Item = Name> + '_ {
 
 /// Plants a probe on the first function of the list `functions` that can be probed, logging
 /// as C's does; the function's name with it. On failure, the error of the last one.
-fn plant(functions: &CStr) -> Result<(Pin<KBox<Kprobe<Tcpprobe>>>, Name)> {
+fn plant(functions: &CStr) -> Result<(Kprobe<Tcpprobe>, Name)> {
     let mut error = ENOENT;
     let mut tried = names(functions).peekable();
     while let Some(name) = tried.next() {
-        match KBox::pin_init(Kprobe::new(name.as_cstr(), Tcpprobe), GFP_KERNEL) {
+        match Kprobe::new(name.as_cstr(), Tcpprobe) {
             Ok(probe) => {
                 pr_info!("Planted kprobe at {}\n", probe.probe().addr());
                 return Ok((probe, name));
@@ -463,7 +479,7 @@ impl fmt::Display for Str<'_> {
 }
 
 /// Logs the unregistration of a probe, which dropping it does.
-fn remove(probe: Pin<KBox<Kprobe<Tcpprobe>>>) {
+fn remove(probe: Kprobe<Tcpprobe>) {
     let addr = probe.probe().addr();
     drop(probe);
     pr_info!("kprobe at {} unregistered\n", addr);
@@ -483,7 +499,7 @@ fn plant_recorder(function: &CStr, ring: &Arc<Ring>, via: Via) -> Result<RecordP
             .map(RecordProbe::Fprobe)?,
         #[cfg(not(CONFIG_FPROBE))]
         Via::Fprobe => return Err(compat::eopnotsupp()),
-        Via::Kretprobe => KBox::pin_init(Kretprobe::new(function, MAXACTIVE, recorder), GFP_KERNEL)
+        Via::Kretprobe => Kretprobe::new(function, MAXACTIVE, recorder)
             .inspect_err(|e| pr_err!("register_kretprobe failed, returned {}\n", e.to_errno()))
             .map(RecordProbe::Kretprobe)?,
     };

@@ -6,8 +6,8 @@
 //! `print.rs` the function that init calls. Rust builds them into one object, so kbuild sees a
 //! single `rust_mymodule.o` (in C, `mymodule-objs := init.o exit.o print.o`).
 
-#[path = "../compat.rs"]
-mod compat;
+#[path = "../lib/compat.rs"]
+pub mod compat;
 use compat::module;
 mod exit;
 mod init;

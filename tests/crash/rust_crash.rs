@@ -6,7 +6,8 @@
 
 use kernel::prelude::*;
 
-mod compat;
+#[path = "lib/compat.rs"]
+pub mod compat;
 use compat::module;
 
 module! {

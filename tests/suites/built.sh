@@ -8,9 +8,9 @@
 for entry in ${BUILT_DIRS:-}; do
 	label=${entry%%=*} dir=${entry#*=}
 	found=$(cd "$dir" && find . -name '*.ko' | sed 's|.*/||' | sort | tr '\n' ' ')
-	six="rust_getargs.ko rust_hello.ko rust_initfail.ko rust_mymodule.ko rust_printk.ko rust_tcpprobe.ko "
-	expect_eq "built ($label): the six modules are there" "$six" "$found"
-	[ "$found" = "$six" ] || continue
+	all="rust_fcount.ko rust_getargs.ko rust_hello.ko rust_initfail.ko rust_mymodule.ko rust_printk.ko rust_tcpprobe.ko "
+	expect_eq "built ($label): the seven modules are there" "$all" "$found"
+	[ "$found" = "$all" ] || continue
 	ko() { find "$dir" -name "$1.ko" | head -n 1; }
 	vermagic=$(modinfo -F vermagic "$(ko rust_hello)" 2>&1)
 	expect_eq "built ($label): vermagic is the booted kernel's" "$(uname -r)" "${vermagic%% *}"

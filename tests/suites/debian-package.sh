@@ -26,8 +26,8 @@ depmod -a "$release"
 run_cmd apt-get install -y -q "./$deb"
 expect_eq "debian-package: apt install ./${deb##*/} succeeds" 0 "$RC"
 [ "$RC" = 0 ] || printf '%s\n' "$OUT" | tail -n 20 | sed 's/^/#   /'
-expect_eq "debian-package: DKMS built and installed the six modules for $release" \
-	"rust_getargs.ko rust_hello.ko rust_initfail.ko rust_mymodule.ko rust_printk.ko rust_tcpprobe.ko " \
+expect_eq "debian-package: DKMS built and installed the seven modules for $release" \
+	"rust_fcount.ko rust_getargs.ko rust_hello.ko rust_initfail.ko rust_mymodule.ko rust_printk.ko rust_tcpprobe.ko " \
 	"$(dkms_modules)"
 expect_eq "debian-package: dkms status says installed" "rust-kmod/1.0, $release, x86_64: installed" \
 	"$(dkms status -m rust-kmod -k "$release" 2>&1 | sed 's/ (.*)$//')"

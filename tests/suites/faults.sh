@@ -57,8 +57,11 @@ sweep "insmod rust_initfail err=0" insmod rust_initfail.ko err=0
 sweep "insmod rust_getargs with a string, charps and arrays" insmod rust_getargs.ko \
 	filepath=/a/path file=/a/file charpparam=x array=1,2,3 fish=4,5
 sweep "insmod rust_tcpprobe" insmod rust_tcpprobe.ko log_every=0
-expect_eq "faults: no kprobe is left after the insmod sweeps" "" \
-	"$(cat /sys/kernel/debug/kprobes/list)"
+for via in $(default_via | grep -x fprobe) kprobe; do
+	sweep "insmod rust_fcount via=$via" insmod rust_fcount.ko via=$via
+done
+expect_eq "faults: no kprobe or fprobe is left after the insmod sweeps" "" \
+	"$(cat /sys/kernel/debug/kprobes/list /sys/kernel/tracing/enabled_functions)"
 
 # (Old values that are not empty: --restore writes them back, and an empty write is no write.)
 insmod rust_getargs.ko charpparam=old filepath=/old array=1 fish=2

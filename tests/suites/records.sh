@@ -171,9 +171,12 @@ port=5120
 for v in "${vias[@]}"; do
 	echo -n $v >$P/records_via
 	echo 1 >$P/records
-	if [ $v = kretprobe ]; then expected=tcp_sendmsg_locked; else expected=""; fi
-	expect_eq "records: records_via=$v: ${expected:+a return probe on $expected}${expected:-no return probe}" \
-		"$expected" "$(return_probes)"
+	if [ $v = kretprobe ]; then
+		expected=tcp_sendmsg_locked what="a return probe on tcp_sendmsg_locked"
+	else
+		expected="" what="no return probe"
+	fi
+	expect_eq "records: records_via=$v: $what" "$expected" "$(return_probes)"
 	sends $port 3
 	lines=$(records_of $port)
 	expect_eq "records: records_via=$v: 3 sends make 3 lines, with the sender's pid and name, 64 bytes asked and queued" \

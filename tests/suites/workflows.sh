@@ -15,8 +15,8 @@ expect_eq "workflows: init, then the function from print.rs" \
 		sed 's/|$//')"
 
 # Several modules from one Kbuild: all built, two removed by one rmmod.
-for ko in rust_hello.ko rust_getargs.ko rust_tcpprobe.ko rust_initfail.ko rust_printk.ko \
-	mymodule/rust_mymodule.ko; do
+for ko in rust_hello.ko rust_getargs.ko rust_tcpprobe.ko rust_fcount.ko rust_initfail.ko \
+	rust_printk.ko mymodule/rust_mymodule.ko; do
 	check "workflows: make built $ko" test -f "$ko"
 done
 insmod rust_hello.ko

@@ -15,10 +15,10 @@ use core::marker::PhantomData;
 use core::ptr::{self, NonNull};
 use kernel::prelude::*;
 
-use crate::bindings::{self, layout};
 use crate::context::Current;
 use crate::kprobe::write_printk_pointer;
 use crate::regs::{Regs, RegsLayout, Signature};
+use crate::tcp_bindings::{self as bindings, layout};
 
 /// The signature of `tcp_sendmsg_locked(struct sock *sk, struct msghdr *msg, size_t size)`
 /// and `tcp_sendmsg()`, which has the same.

@@ -19,7 +19,7 @@ use crate::bindings::{self, layout};
 const MAX_READ: usize = 32 * 1024;
 
 /// What a `/proc` file gives its readers.
-pub(crate) trait ProcRead: Send + Sync + 'static {
+pub trait ProcRead: Send + Sync + 'static {
     /// Gives the next bytes of the file, at most `limit`, to `copy` (which copies them to the
     /// reader's buffer, or fails with `EFAULT`), and returns how many: 0 is the end of the
     /// file. If `copy` fails, the read fails with its error and should consume nothing, so
@@ -44,7 +44,7 @@ pub(crate) trait ProcRead: Send + Sync + 'static {
 /// `entry` is the `proc_dir_entry` made by `proc_create_data()` in [`ProcFile::new`] with the
 /// address of `data`'s value as its data and `Self::OPS` as its operations; it is removed in
 /// `drop` before `data` is released.
-pub(crate) struct ProcFile<T: ProcRead> {
+pub struct ProcFile<T: ProcRead> {
     entry: NonNull<bindings::proc_dir_entry>,
     data: Arc<T>,
 }
@@ -77,7 +77,7 @@ impl<T: ProcRead> ProcFile<T> {
     /// The name is the module's own, and a module's file is removed before it can be loaded
     /// again, so the latter is another module's doing, not to be told apart without a lookup
     /// that procfs does not export: the error is `ENOMEM`.
-    pub(crate) fn new(name: &CStr, data: Arc<T>) -> Result<Self> {
+    pub fn new(name: &CStr, data: Arc<T>) -> Result<Self> {
         // SAFETY: `init_net` lives as long as the kernel; `proc_net` is a pointer at this
         // offset of it, set at boot.
         let parent = unsafe {

@@ -24,7 +24,7 @@ use crate::bindings::{self, layout};
 
 /// The kinds of context code runs in, from the outermost.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Context {
+pub enum Context {
     /// A task (process or kernel thread), with or without softirqs disabled.
     Task,
     /// A softirq being served (timers, networking's receive path, tasklets).
@@ -43,13 +43,13 @@ pub(crate) enum Context {
 /// `task` is the `struct task_struct` of the task that made this value, alive while it runs;
 /// the value is `!Send` and lives no longer than the code that made it (it is not kept).
 #[derive(Clone, Copy)]
-pub(crate) struct Current {
+pub struct Current {
     task: *const u8,
 }
 
 impl Current {
     /// The caller's task.
-    pub(crate) fn get() -> Self {
+    pub fn get() -> Self {
         // SAFETY: Takes no arguments; any context.
         let task = unsafe { kernel::bindings::get_current() }.cast::<u8>();
         // INVARIANT: `current` is always a valid task, from the task itself.
@@ -58,14 +58,14 @@ impl Current {
 
     /// The task, as a pointer to its `struct task_struct`, to read its fields at the offsets
     /// of `bindings_helper.h` (valid while the caller runs).
-    pub(crate) fn as_ptr(self) -> *const u8 {
+    pub fn as_ptr(self) -> *const u8 {
         self.task
     }
 
     /// The CPU the caller runs on (C's `raw_smp_processor_id()`, through `task_cpu(current)`),
     /// less than `nr_cpu_ids`. Exact while the caller cannot migrate (preemption or interrupts
     /// disabled, as in a probe handler); otherwise a CPU it ran on a moment ago.
-    pub(crate) fn cpu(self) -> usize {
+    pub fn cpu(self) -> usize {
         // SAFETY: `thread_info.cpu` is a `u32` (asserted above) of the task, alive while it
         // runs this (type invariants); the scheduler updates it, hence one volatile read (C's
         // `READ_ONCE` in `task_cpu()`).
@@ -76,7 +76,7 @@ impl Current {
     }
 
     /// The context the caller runs in.
-    pub(crate) fn context(self) -> Context {
+    pub fn context(self) -> Context {
         let count = preempt_count(self);
         if count & layout(bindings::KMOD_PC_NMI_MASK) as u32 != 0 {
             Context::Nmi
@@ -104,13 +104,13 @@ const _: () = {
 };
 
 /// The CPU the caller runs on: [`Current::cpu`].
-pub(crate) fn cpu() -> usize {
+pub fn cpu() -> usize {
     Current::get().cpu()
 }
 
 /// The number of CPU ids (C's `nr_cpu_ids`): every CPU number is below it.
 #[cfg(not(CONFIG_FORCE_NR_CPUS))]
-pub(crate) fn nr_cpu_ids() -> usize {
+pub fn nr_cpu_ids() -> usize {
     // SAFETY: `nr_cpu_ids` is set at boot, before modules load, and not changed after.
     unsafe { ptr::read(&raw const bindings::nr_cpu_ids) as usize }
 }
@@ -118,7 +118,7 @@ pub(crate) fn nr_cpu_ids() -> usize {
 /// The number of CPU ids: `NR_CPUS`, which a kernel with `CONFIG_FORCE_NR_CPUS` makes
 /// `nr_cpu_ids` (a constant there, not a variable).
 #[cfg(CONFIG_FORCE_NR_CPUS)]
-pub(crate) fn nr_cpu_ids() -> usize {
+pub fn nr_cpu_ids() -> usize {
     layout(bindings::KMOD_NR_CPUS)
 }
 

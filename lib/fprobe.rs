@@ -11,7 +11,8 @@
 //! return hook instead of a kretprobe's. Only functions that ftrace can trace can be probed
 //! (`/sys/kernel/tracing/available_filter_functions`); registration refuses others.
 //!
-//! Kernels: those with `CONFIG_FPROBE`, which this file is built for only. 6.12 hands the
+//! Kernels: those with `CONFIG_FPROBE`, which this file is built for only: 7.x on x86_64 and
+//! arm64, 6.12 on x86_64 only (its fprobe needs `DYNAMIC_FTRACE_WITH_REGS`). 6.12 hands the
 //! handlers the whole `struct pt_regs` and follows returns with rethook; 7.x hands a
 //! `struct ftrace_regs` (the argument registers) and follows returns on the function-graph
 //! tracer's shadow stack, with at most 120 bytes of data per call. [`Regs`] reads the
@@ -24,28 +25,29 @@
 //! once. A handler must not sleep, take a lock that the code it interrupts may hold, or wake
 //! anyone; atomics, lock-free structures, `pr_*!` and the clock are fine. A hit from within a
 //! handler (the probed function called by it, directly or not) runs no handler. Dropping an
-//! [`Fprobe`] unregisters it and waits (an RCU grace period) until no handler runs any more:
-//! process context only; calls still in flight then return without calling the exit handler.
+//! [`Fprobe`] unregisters it and waits until no handler runs any more (7.x: an RCU grace
+//! period; 6.12: RCU-tasks grace periods, which can take seconds): process context only;
+//! calls still in flight then return without calling the exit handler.
 
 use core::mem::{align_of, offset_of, size_of};
 use core::ptr::{self, NonNull};
-use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use kernel::error::to_result;
 use kernel::ffi::{c_int, c_ulong, c_void};
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
 use crate::bindings::{self, layout};
 use crate::compat;
-use crate::regs::{check_signature, Regs, RegsLayout, ReturnRegs, Signature};
+use crate::regs::{check_signature, into_registered, Regs, RegsLayout, ReturnRegs, Signature};
 
 /// `struct ftrace_regs`: what 7.x's fprobes save, the architecture's `__arch_ftrace_regs`.
 #[cfg(kmod_fprobe_fregs)]
-pub(crate) struct FtraceRegs;
+pub struct FtraceRegs;
 
 /// The bytes of a `struct __arch_ftrace_regs`, words.
 #[cfg(kmod_fprobe_fregs)]
 #[repr(C)]
-pub(crate) struct RawFtraceRegs([usize; layout(bindings::KMOD_SIZEOF_FREGS) / size_of::<usize>()]);
+pub struct RawFtraceRegs([usize; layout(bindings::KMOD_SIZEOF_FREGS) / size_of::<usize>()]);
 
 // SAFETY: The offsets are those of the argument and return registers in this tree's
 // `struct __arch_ftrace_regs` (`enum kmod_layout`), each an `unsigned long`.
@@ -65,10 +67,10 @@ unsafe impl RegsLayout for FtraceRegs {
 
 /// How this kernel's fprobes save the registers their handlers see.
 #[cfg(kmod_fprobe_fregs)]
-pub(crate) type FprobeRegs = FtraceRegs;
+pub type FprobeRegs = FtraceRegs;
 /// How this kernel's fprobes save the registers their handlers see.
 #[cfg(not(kmod_fprobe_fregs))]
-pub(crate) type FprobeRegs = crate::regs::PtRegs;
+pub type FprobeRegs = crate::regs::PtRegs;
 
 /// What fprobe's C handlers are given.
 #[cfg(kmod_fprobe_fregs)]
@@ -83,8 +85,7 @@ type CRegs = bindings::pt_regs;
 /// Counting the calls of a function, at their entry only:
 ///
 /// ```ignore
-/// use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
-///
+/// ///
 /// struct Counter(AtomicU64);
 ///
 /// #[vtable]
@@ -102,14 +103,16 @@ type CRegs = bindings::pt_regs;
 /// pr_info!("{} calls\n", probe.handler().0.load(Relaxed));
 /// ```
 #[vtable]
-pub(crate) trait FprobeHandler: Send + Sync + Sized {
+pub trait FprobeHandler: Send + Sync + Sized + 'static {
     /// The probed function's signature, for typed arguments; `AnyFunction` if any.
     type Signature: Signature;
 
     /// What the entry handler keeps for the exit handler, per call (`()` if nothing, or if
     /// there is no exit handler): at most 112 bytes, aligned to 8 at most, checked at compile
-    /// time. `Copy`: a call whose return is not followed (the probe was unregistered
-    /// meanwhile) drops nothing.
+    /// time, on every kernel line. `Copy`: a call whose return is not followed (the probe was
+    /// unregistered meanwhile) drops nothing. On 7.x the per-call data of every fprobe with
+    /// an exit handler on a function, 16 bytes each beside their data, shares 256 bytes of
+    /// ftrace's return stack: the less each takes, the more fit.
     type Data: Copy + Send;
 
     /// Called at the function's entry, with the registers there. With an exit handler,
@@ -132,30 +135,40 @@ pub(crate) trait FprobeHandler: Send + Sync + Sized {
 /// The alignment of the per-call data that fprobe keeps: it follows words.
 const DATA_ALIGN: usize = 8;
 
-/// The per-call data of an fprobe with an exit handler: the data of the handler, and the
-/// probe's serial number. On 7.x, a return in flight when its probe was unregistered calls
-/// whichever fprobe is registered at the same address by then, so the exit trampoline checks
-/// that the data was written by its own probe.
+/// The per-call data of an fprobe with an exit handler: the probe's cookie, then the data of
+/// the handler. On 7.x, a return in flight when its probe was unregistered calls whichever
+/// fprobe is registered at the same address by then (a probe of this module or of another,
+/// or of C), with the data its entry wrote; so the exit trampoline checks that the data starts
+/// with its own probe's cookie, a random number drawn for each probe.
 #[repr(C)]
 #[derive(Clone, Copy)]
 struct CallData<D> {
-    serial: u64,
+    cookie: u64,
     data: D,
 }
 
-/// Serial numbers for [`Fprobe`]s, from 1.
-static SERIALS: AtomicU64 = AtomicU64::new(1);
+/// A cookie for a new probe: random, never 0 (what zeroed or small data would start with).
+fn new_cookie() -> u64 {
+    loop {
+        // SAFETY: `get_random_u64` may be called from any context.
+        let cookie = unsafe { bindings::get_random_u64() };
+        if cookie != 0 {
+            return cookie;
+        }
+    }
+}
 
 /// What fprobe links: the `struct fprobe` and, beside it, the handler its trampolines call.
 ///
 /// # Invariants
 ///
 /// While `fp` is registered, its handlers are `entry::<H>` and `exit::<H>` (or none), and its
-/// `entry_data_size` is that of a `CallData<H::Data>`, of which `serial` is `serial`.
+/// `entry_data_size` is that of a `CallData<H::Data>`, whose `cookie` its entry handler sets
+/// to `cookie`.
 #[pin_data]
 struct Inner<H: FprobeHandler> {
     handler: H,
-    serial: u64,
+    cookie: u64,
     #[pin]
     fp: Opaque<bindings::fprobe>,
 }
@@ -191,7 +204,7 @@ impl<H: FprobeHandler> Inner<H> {
 /// # Examples
 ///
 /// See [`FprobeHandler`].
-pub(crate) struct Fprobe<H: FprobeHandler> {
+pub struct Fprobe<H: FprobeHandler> {
     inner: NonNull<Inner<H>>,
 }
 
@@ -209,15 +222,15 @@ impl<H: FprobeHandler> Fprobe<H> {
     /// Fails with `-EINVAL` if the handler's [`Signature`] does not list `symbol`, and as
     /// `register_fprobe_syms` does (`-ENOENT` for a function unknown to ftrace, ...); then
     /// nothing stays registered or allocated. Sleeps: process context only.
-    pub(crate) fn new(symbol: &CStr, handler: H) -> Result<Self> {
+    pub fn new(symbol: &CStr, handler: H) -> Result<Self> {
         #[allow(clippy::let_unit_value)]
         let () = Inner::<H>::DATA_FITS;
         check_signature::<H::Signature>(symbol)?;
-        let serial = SERIALS.fetch_add(1, Relaxed);
+        let cookie = new_cookie();
         let inner = KBox::pin_init(
             try_pin_init!(Inner::<H> {
                 handler,
-                serial,
+                cookie,
                 fp <- compat::opaque_try_ffi_init(move |fp: *mut bindings::fprobe| {
                     let entry_data_size = if H::HAS_EXIT_HANDLER {
                         size_of::<CallData<H::Data>>()
@@ -239,37 +252,30 @@ impl<H: FprobeHandler> Fprobe<H> {
                     };
                     let mut syms = [symbol.as_char_ptr()];
                     // INVARIANT: Registered with this file's trampolines for `H`, its data a
-                    // `CallData<H::Data>`; `handler` and `serial` are written before `fp`.
+                    // `CallData<H::Data>`; `handler` and `cookie` are written before `fp`.
                     // SAFETY: `fp` is a valid `struct fprobe` in a pinned allocation, derived
                     // from the pointer to all of it; `syms` holds one C string, which fprobe
-                    // only reads while registering.
-                    let ret = unsafe { bindings::register_fprobe_syms(fp, syms.as_mut_ptr(), 1) };
-                    if ret < 0 {
-                        return Err(Error::from_errno(ret));
-                    }
-                    Ok(())
+                    // reads (and may reorder in the array) while registering only.
+                    to_result(unsafe { bindings::register_fprobe_syms(fp, syms.as_mut_ptr(), 1) })
                 }),
             }),
             GFP_KERNEL,
         )?;
-        // SAFETY: The box is never moved out of: `drop` frees it in place, or leaves it.
-        let inner = KBox::into_raw(unsafe { Pin::into_inner_unchecked(inner) });
         // INVARIANT: From `KBox::into_raw` of the pinned box, registered.
         Ok(Self {
-            // SAFETY: `KBox::into_raw` returns no null pointer.
-            inner: unsafe { NonNull::new_unchecked(inner) },
+            inner: into_registered(inner),
         })
     }
 
     /// The handler, as the probe's handlers see it.
-    pub(crate) fn handler(&self) -> &H {
+    pub fn handler(&self) -> &H {
         // SAFETY: `inner` is live as long as `self` (type invariant).
         unsafe { &(*self.inner.as_ptr()).handler }
     }
 
     /// Calls the probe missed (fprobe's `nmissed`): those it could not follow to their
     /// return for lack of room, and (6.12) hits from within a handler.
-    pub(crate) fn nmissed(&self) -> u64 {
+    pub fn nmissed(&self) -> u64 {
         // SAFETY: `inner` is live as long as `self` (type invariant).
         unsafe { raw_nmissed(Opaque::get(&(*self.inner.as_ptr()).fp)) }
     }
@@ -296,8 +302,17 @@ impl<H: FprobeHandler> Drop for Fprobe<H> {
         // handler runs any more, and later returns of calls in flight see it unregistered.
         let ret = unsafe { bindings::unregister_fprobe(fp) };
         if ret < 0 {
-            // fprobe keeps it (6.12, when ftrace cannot remove its callback): the handler and
-            // the allocation are left to it, never dropped.
+            // fprobe keeps it registered (6.12, when ftrace cannot remove its callback): it is
+            // disabled, which its callbacks check before calling a handler, and the handler and
+            // the allocation are left to it, never dropped (`H: 'static`: it borrows nothing).
+            // SAFETY: `fp` is valid; `flags` is a plain word that fprobe reads once per hit.
+            unsafe {
+                let flags = &raw mut (*fp).flags;
+                ptr::write_volatile(
+                    flags,
+                    ptr::read_volatile(flags) | bindings::FPROBE_FL_DISABLED,
+                );
+            }
             pr_err!(
                 "unregister_fprobe failed ({}): the probe is left registered\n",
                 ret
@@ -344,7 +359,7 @@ unsafe extern "C" fn entry<H: FprobeHandler>(
             // (`entry_data_size`), aligned (`DATA_FITS`), this call's alone.
             unsafe {
                 data.cast::<CallData<H::Data>>().write(CallData {
-                    serial: inner.serial,
+                    cookie: inner.cookie,
                     data: value,
                 })
             };
@@ -372,13 +387,15 @@ unsafe extern "C" fn exit<H: FprobeHandler>(
     // SAFETY: By the function's safety requirements.
     let inner = unsafe { Inner::<H>::from_fprobe(fp) };
     let call = data.cast::<CallData<H::Data>>();
-    // SAFETY: `data` holds `entry_data_size` bytes (this probe's size, or the same address's
-    // former probe's): a serial number first, which tells whether an `H::Data` follows.
-    if call.is_null() || unsafe { ptr::read(&raw const (*call).serial) } != inner.serial {
+    // SAFETY: `data` holds the `entry_data_size` bytes (at least a word) of the probe whose
+    // entry followed the call: this one, or one registered at the same address before (7.x).
+    // Its first word, read once as C would (another probe may have left it unwritten), is
+    // this probe's cookie only if this probe's entry handler wrote it (but for a 2^-64 chance).
+    if call.is_null() || unsafe { ptr::read_volatile(&raw const (*call).cookie) } != inner.cookie {
         return;
     }
-    // SAFETY: This probe's entry handler wrote a `CallData<H::Data>` there, aligned, and the
-    // call's data is its own until this handler returns.
+    // SAFETY: This probe's entry handler wrote a `CallData<H::Data>` there (the cookie says
+    // so), aligned, and the call's data is its own until this handler returns.
     let data = unsafe { &mut (*call).data };
     // SAFETY: `regs` are the registers at the return, valid during the call.
     let regs = unsafe { ReturnRegs::<FprobeRegs>::from_raw(regs.cast()) };

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! What the handlers of every kind of probe (`kprobe.rs`, `kprobe/kretprobe.rs`, `fprobe.rs`)
-//! are given, and the rules they run under.
+//! What the handlers of every kind of probe (`kprobe.rs`, `kretprobe.rs`, `fprobe.rs`)
+//! are given, the rules they run under, and what the probes share.
 //!
 //! - [`Regs`]: the registers of the CPU that hit a probe, saved as that kind of probe saves
 //!   them ([`RegsLayout`]), from which handlers read the probed function's arguments: as raw
 //!   register values on any function ([`Regs::arg`]), or typed ([`Regs::args`]) when the
 //!   handler names the function's C signature ([`Signature`]), which registration checks
 //!   against the probed symbol; and [`ReturnRegs`], its return value.
+//! - [`into_registered`]: how each probe keeps the allocation that the kernel links.
 //!
 //! Argument registers are known on x86_64 and arm64 (`bindings_helper.h`).
 //!
@@ -38,7 +39,7 @@
 //! flight then return without calling the return handler.
 
 use core::marker::PhantomData;
-use core::ptr;
+use core::ptr::{self, NonNull};
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
@@ -53,7 +54,7 @@ use crate::compat;
 /// Every function named in `SYMBOLS` (all functions if it is empty) has arguments that
 /// [`Signature::read`] may read as it does from the registers at the function's entry: the
 /// references it makes are valid for the duration of the call.
-pub(crate) unsafe trait Signature: 'static {
+pub unsafe trait Signature: 'static {
     /// The functions with this signature. Empty: any function (then `Args` must be something
     /// that any registers give, as [`AnyFunction`]'s `()`).
     const SYMBOLS: &'static [&'static CStr];
@@ -70,7 +71,7 @@ pub(crate) unsafe trait Signature: 'static {
 }
 
 /// Any kernel function: handlers see its arguments as raw register values only.
-pub(crate) struct AnyFunction;
+pub struct AnyFunction;
 
 // SAFETY: `read` reads nothing.
 unsafe impl Signature for AnyFunction {
@@ -82,7 +83,7 @@ unsafe impl Signature for AnyFunction {
 
 /// Whether a probe whose handler has signature `S` may be planted on `symbol`: `-EINVAL` if
 /// `S` names the functions it is for and `symbol` is not one of them.
-pub(crate) fn check_signature<S: Signature + ?Sized>(symbol: &CStr) -> Result {
+pub fn check_signature<S: Signature + ?Sized>(symbol: &CStr) -> Result {
     let name = compat::cstr_to_bytes(symbol);
     if S::SYMBOLS.is_empty()
         || S::SYMBOLS
@@ -103,7 +104,7 @@ pub(crate) fn check_signature<S: Signature + ?Sized>(symbol: &CStr) -> Result {
 /// `ARGS` and `RET` are the offsets, in a `Raw`, of the registers that hold a function's first
 /// six integer or pointer arguments at its entry and its return value at its return, each a
 /// `usize`, aligned.
-pub(crate) unsafe trait RegsLayout: 'static {
+pub unsafe trait RegsLayout: 'static {
     /// What the probe saves.
     type Raw;
     /// The offsets of the argument registers.
@@ -113,7 +114,7 @@ pub(crate) unsafe trait RegsLayout: 'static {
 }
 
 /// `struct pt_regs`: what kprobes save, and 6.12's fprobes.
-pub(crate) struct PtRegs;
+pub struct PtRegs;
 
 // SAFETY: The offsets are those of `struct pt_regs`'s argument and return registers, which
 // clang computed for this tree (`enum kmod_layout`), each an `unsigned long`.
@@ -138,7 +139,7 @@ const _: () = assert!(layout(bindings::KMOD_SIZEOF_REG) == core::mem::size_of::<
 /// `S` is the probed function's signature, for [`Regs::args`]; a post-handler sees registers
 /// after the probed instruction ran, and so gets them untyped (`Regs<AnyFunction>`).
 #[repr(transparent)]
-pub(crate) struct Regs<S: ?Sized = AnyFunction, L: RegsLayout = PtRegs>(
+pub struct Regs<S: ?Sized = AnyFunction, L: RegsLayout = PtRegs>(
     Opaque<L::Raw>,
     PhantomData<L>,
     PhantomData<S>,
@@ -149,7 +150,7 @@ impl<S: Signature + ?Sized, L: RegsLayout> Regs<S, L> {
     ///
     /// `regs` points to valid registers, saved as `L` says, for `'a`; if `S` is not
     /// [`AnyFunction`], they are those at the entry of one of `S::SYMBOLS`, during that call.
-    pub(crate) unsafe fn from_raw<'a>(regs: *mut L::Raw) -> &'a Self {
+    pub unsafe fn from_raw<'a>(regs: *mut L::Raw) -> &'a Self {
         // SAFETY: `Regs` is transparent over `L::Raw` (the `PhantomData` are ZSTs); validity
         // is the caller's.
         unsafe { &*regs.cast::<Self>() }
@@ -166,12 +167,12 @@ impl<S: Signature + ?Sized, L: RegsLayout> Regs<S, L> {
     /// of its register (C's `regs_get_kernel_argument()`), or `None` past the sixth: the others
     /// are on the stack. Meaningful at the function's entry (a pre-handler, an entry handler),
     /// for arguments that are integers or pointers.
-    pub(crate) fn arg(&self, n: usize) -> Option<usize> {
+    pub fn arg(&self, n: usize) -> Option<usize> {
         L::ARGS.get(n).map(|&offset| self.reg(offset))
     }
 
     /// The probed function's arguments, typed by its signature `S`.
-    pub(crate) fn args(&self) -> S::Args<'_> {
+    pub fn args(&self) -> S::Args<'_> {
         // SAFETY: A `Regs<S, L>` is made (by the probes' trampolines) only from the registers
         // at the entry of a function that `check_signature::<S>` accepted, during that call.
         unsafe { S::read(self) }
@@ -180,14 +181,14 @@ impl<S: Signature + ?Sized, L: RegsLayout> Regs<S, L> {
 
 /// The registers at a probed function's return, for its return value.
 #[repr(transparent)]
-pub(crate) struct ReturnRegs<L: RegsLayout = PtRegs>(Regs<AnyFunction, L>);
+pub struct ReturnRegs<L: RegsLayout = PtRegs>(Regs<AnyFunction, L>);
 
 impl<L: RegsLayout> ReturnRegs<L> {
     /// # Safety
     ///
     /// `regs` points to the registers, saved as `L` says, at the return of a function, valid
     /// for `'a`.
-    pub(crate) unsafe fn from_raw<'a>(regs: *mut L::Raw) -> &'a Self {
+    pub unsafe fn from_raw<'a>(regs: *mut L::Raw) -> &'a Self {
         // SAFETY: `ReturnRegs` is transparent over `Regs`, itself over `L::Raw`; validity is
         // the caller's.
         unsafe { &*regs.cast::<Self>() }
@@ -195,13 +196,24 @@ impl<L: RegsLayout> ReturnRegs<L> {
 
     /// The function's return value, as the raw value of its register (C's
     /// `regs_return_value()`).
-    pub(crate) fn return_value(&self) -> usize {
+    pub fn return_value(&self) -> usize {
         self.0.reg(L::RET)
     }
 
     /// The return value of a function that returns a `long`/`ssize_t`/`int` (a count, or a
     /// negative errno), sign-extended.
-    pub(crate) fn return_long(&self) -> isize {
+    pub fn return_long(&self) -> isize {
         self.return_value() as isize
     }
+}
+
+/// The allocation of a probe being registered, from its pinned box, for the value that owns the
+/// probe to keep: kprobes or fprobe link into it, so it stays where it is (the pointee stays
+/// pinned: no one may move it out) until the owner frees it in place
+/// (`Pin::new_unchecked(KBox::from_raw(..))`), or leaves it to the kernel.
+pub fn into_registered<T>(probe: Pin<KBox<T>>) -> NonNull<T> {
+    // SAFETY: The pointee is not moved: the pointer keeps it where it is, pinned, as said.
+    let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(probe) });
+    // SAFETY: `KBox::into_raw` returns no null pointer.
+    unsafe { NonNull::new_unchecked(raw) }
 }

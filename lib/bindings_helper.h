@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What bindgen reads to make bindings_generated.rs for rust_tcpprobe's Rust-meets-C files
- * (kprobe.rs, tcp.rs, procfs.rs), as this kernel tree and config define them:
+ * What bindgen reads to make bindings_generated.rs, the library's C API (bindings.rs), as this
+ * kernel tree and config define it:
  * - struct kprobe and struct kretprobe, their (un)registration, kmemleak_not_leak() (only with
  *   CONFIG_DEBUG_KMEMLEAK);
- * - struct fprobe and its (un)registration (with CONFIG_FPROBE);
+ * - struct fprobe, its (un)registration (with CONFIG_FPROBE) and FPROBE_FL_DISABLED;
+ * - get_random_u64();
  * - procfs's proc_ops, proc_create_data(), proc_remove() and init_net;
- * - ktime_get_mono_fast_ns(), irq_work_queue() and irq_work_sync(), nr_cpu_ids;
+ * - irq_work_queue() and irq_work_sync(), nr_cpu_ids;
  * - enum kmod_layout: the offsets and sizes of the fields read from structures that are opaque
- *   to Rust here (pt_regs, kretprobe_instance, sock, tcp_sock, task_struct, net, file). clang
+ *   to Rust here (pt_regs, ftrace_regs, kretprobe_instance, task_struct, net, file). clang
  *   evaluates them for this tree, so the Rust side names no field that moves between kernel
  *   versions or that bindgen would reach through anonymous unions; and the masks of
  *   preempt_count() that tell the context code runs in (context.rs).
@@ -20,12 +21,10 @@
 #include <linux/kprobes.h>
 #include <linux/preempt.h>
 #include <linux/proc_fs.h>
+#include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/stddef.h>
-#include <linux/timekeeping.h>
 #include <net/net_namespace.h>
-#include <net/sock.h>
-#include <net/tcp.h>
 
 #define KMOD_SIZEOF(type, field) sizeof(((type *)0)->field)
 
@@ -56,7 +55,7 @@ enum kmod_layout {
 	 * fprobe (fprobe.rs): 7.x hands its handlers struct ftrace_regs, whose layout is the
 	 * architecture's struct __arch_ftrace_regs (x86_64: a struct pt_regs of which the argument
 	 * registers are saved; arm64: x0-x8 first), and carries at most MAX_FPROBE_DATA_SIZE bytes
-	 * from the entry to the exit. 6.12 hands struct pt_regs, and has no such limit.
+	 * from the entry to the exit. 6.12 hands struct pt_regs.
 	 */
 #if defined(CONFIG_FPROBE) && defined(KMOD_FPROBE_FREGS)
 #if defined(CONFIG_X86_64)
@@ -79,7 +78,8 @@ enum kmod_layout {
 	KMOD_SIZEOF_FREGS = sizeof(struct __arch_ftrace_regs),
 	KMOD_FPROBE_MAX_DATA_SIZE = MAX_FPROBE_DATA_SIZE,
 #else
-	KMOD_FPROBE_MAX_DATA_SIZE = 4096,
+	/* 7.x's limit on 6.12 too, so that a handler that builds on one line builds on all. */
+	KMOD_FPROBE_MAX_DATA_SIZE = 15 * sizeof(long),
 #endif
 
 	/* get_kretprobe(): the kretprobe of an instance, through its rethook or holder. */
@@ -93,41 +93,13 @@ enum kmod_layout {
 	KMOD_OWNER_RP = offsetof(struct kretprobe_holder, rp),
 #endif
 
-	/* A TCP socket's addresses, ports and the state tcp_probe recorded. */
-	KMOD_SK_FAMILY = offsetof(struct sock, sk_family),
-	KMOD_SK_DADDR = offsetof(struct sock, sk_daddr),
-	KMOD_SK_RCV_SADDR = offsetof(struct sock, sk_rcv_saddr),
-	KMOD_SK_DPORT = offsetof(struct sock, sk_dport),
-	KMOD_SK_NUM = offsetof(struct sock, sk_num),
-#if IS_ENABLED(CONFIG_IPV6)
-	KMOD_HAS_IPV6 = 1,
-	KMOD_SK_V6_DADDR = offsetof(struct sock, sk_v6_daddr),
-	KMOD_SK_V6_RCV_SADDR = offsetof(struct sock, sk_v6_rcv_saddr),
-#else
-	KMOD_HAS_IPV6 = 0,
-	KMOD_SK_V6_DADDR = 0,
-	KMOD_SK_V6_RCV_SADDR = 0,
-#endif
-	KMOD_TP_SND_CWND = offsetof(struct tcp_sock, snd_cwnd),
-	KMOD_TP_SRTT_US = offsetof(struct tcp_sock, srtt_us),
-	KMOD_TP_SND_WND = offsetof(struct tcp_sock, snd_wnd),
-	KMOD_SIZEOF_SND_CWND = KMOD_SIZEOF(struct tcp_sock, snd_cwnd),
-	KMOD_SIZEOF_SRTT_US = KMOD_SIZEOF(struct tcp_sock, srtt_us),
-	KMOD_SIZEOF_SND_WND = KMOD_SIZEOF(struct tcp_sock, snd_wnd),
-	KMOD_AF_INET = AF_INET,
-	KMOD_AF_INET6 = AF_INET6,
-
-	/* The task that runs a probed function. */
-	KMOD_TASK_TGID = offsetof(struct task_struct, tgid),
-	KMOD_TASK_COMM = offsetof(struct task_struct, comm),
+	/* The CPU a task runs on (context.rs). */
 #ifndef CONFIG_SMP
-#error "rust_tcpprobe's per-CPU records need CONFIG_SMP (task_cpu(), per-CPU preempt_count)"
+#error "context.rs needs CONFIG_SMP (task_cpu(), per-CPU preempt_count)"
 #endif
 	KMOD_NR_CPUS = NR_CPUS,
 	KMOD_TASK_CPU = offsetof(struct task_struct, thread_info.cpu),
 	KMOD_SIZEOF_TASK_CPU = KMOD_SIZEOF(struct task_struct, thread_info.cpu),
-	KMOD_SIZEOF_TGID = KMOD_SIZEOF(struct task_struct, tgid),
-	KMOD_SIZEOF_COMM = KMOD_SIZEOF(struct task_struct, comm),
 
 	/*
 	 * The context code runs in (context.rs): preempt_count()'s masks, and where it is read.

@@ -12,15 +12,13 @@
 //!   kernel's own type, with other method names. Use the `cstr_*` functions.
 //! - `kmod_pin_init_crate` (6.15 on): pin-init is its own crate, `pin_init`; before, it was
 //!   `kernel::init`. Use [`pin_init_from_closure`].
-//! - `kmod_opaque_try_ffi_init` (7.x): `Opaque::try_ffi_init` exists. Use
+//! - `kmod_opaque_try_ffi_init` (6.13 on): `Opaque::try_ffi_init` exists. Use
 //!   [`opaque_try_ffi_init`].
 //! - `module!` takes `authors: [..]` on 7.x and `author:` on 6.12: [`module!`] takes the
 //!   former on every kernel (and writes the `author=` entries of `.modinfo` itself).
 //!
-//! Every module's crate root includes it with `mod compat;`.
-
-// Each module uses only some of what is here.
-#![allow(dead_code, unused_imports, unused_macros)]
+//! Every module's crate root includes it with `pub mod compat;` (public, as the library's
+//! API is: what a module leaves unused of it is not dead code).
 
 use kernel::ffi::c_char;
 use kernel::prelude::*;
@@ -29,24 +27,24 @@ use kernel::types::Opaque;
 
 /// The formatting traits that `pr_info!` and friends take.
 #[cfg(not(kmod_kernel_fmt))]
-pub(crate) use core::fmt;
+pub use core::fmt;
 /// The formatting traits that `pr_info!` and friends take.
 #[cfg(kmod_kernel_fmt)]
-pub(crate) use kernel::fmt;
+pub use kernel::fmt;
 
 /// Makes a pin-initialiser from a closure that initialises the slot it is given: the
 /// kernel's `pin_init_from_closure`, wherever this kernel has it.
 #[cfg(not(kmod_pin_init_crate))]
-pub(crate) use kernel::init::pin_init_from_closure;
+pub use kernel::init::pin_init_from_closure;
 /// Makes a pin-initialiser from a closure that initialises the slot it is given: the
 /// kernel's `pin_init_from_closure`, wherever this kernel has it.
 #[cfg(kmod_pin_init_crate)]
-pub(crate) use pin_init::pin_init_from_closure;
+pub use pin_init::pin_init_from_closure;
 
 /// A pin-initialiser of an `Opaque<T>` from a closure given a pointer to its `T` (which it may
 /// leave uninitialised, and must not read): `Opaque::try_ffi_init`, which 6.12 lacks.
 #[cfg(kmod_opaque_try_ffi_init)]
-pub(crate) fn opaque_try_ffi_init<T, E>(
+pub fn opaque_try_ffi_init<T, E>(
     init_func: impl FnOnce(*mut T) -> Result<(), E>,
 ) -> impl PinInit<Opaque<T>, E> {
     Opaque::try_ffi_init(init_func)
@@ -54,7 +52,7 @@ pub(crate) fn opaque_try_ffi_init<T, E>(
 
 /// See the other [`opaque_try_ffi_init`].
 #[cfg(not(kmod_opaque_try_ffi_init))]
-pub(crate) fn opaque_try_ffi_init<T, E>(
+pub fn opaque_try_ffi_init<T, E>(
     init_func: impl FnOnce(*mut T) -> Result<(), E>,
 ) -> impl PinInit<Opaque<T>, E> {
     // SAFETY: An `Opaque<T>` may hold an uninitialised `T`, so the closure may leave it so, and
@@ -63,7 +61,7 @@ pub(crate) fn opaque_try_ffi_init<T, E>(
 }
 
 /// The bytes of `s`, without its NUL.
-pub(crate) fn cstr_to_bytes(s: &CStr) -> &[u8] {
+pub fn cstr_to_bytes(s: &CStr) -> &[u8] {
     #[cfg(kmod_core_cstr)]
     return s.to_bytes();
     #[cfg(not(kmod_core_cstr))]
@@ -71,7 +69,7 @@ pub(crate) fn cstr_to_bytes(s: &CStr) -> &[u8] {
 }
 
 /// The bytes of `s`, with its NUL.
-pub(crate) fn cstr_to_bytes_with_nul(s: &CStr) -> &[u8] {
+pub fn cstr_to_bytes_with_nul(s: &CStr) -> &[u8] {
     #[cfg(kmod_core_cstr)]
     return s.to_bytes_with_nul();
     #[cfg(not(kmod_core_cstr))]
@@ -79,7 +77,7 @@ pub(crate) fn cstr_to_bytes_with_nul(s: &CStr) -> &[u8] {
 }
 
 /// The string at the start of `buf`, up to its first NUL; empty if `buf` has none.
-pub(crate) fn cstr_until_nul(buf: &[u8]) -> &CStr {
+pub fn cstr_until_nul(buf: &[u8]) -> &CStr {
     let bytes = match buf.iter().position(|&b| b == 0) {
         Some(nul) => &buf[..=nul],
         None => b"\0",
@@ -88,7 +86,7 @@ pub(crate) fn cstr_until_nul(buf: &[u8]) -> &CStr {
 }
 
 /// `s` as a C string pointer, in a constant (a `static`'s initialiser).
-pub(crate) const fn cstr_as_char_ptr(s: &'static CStr) -> *const c_char {
+pub const fn cstr_as_char_ptr(s: &'static CStr) -> *const c_char {
     #[cfg(kmod_core_cstr)]
     return kernel::str::as_char_ptr_in_const_context(s);
     #[cfg(not(kmod_core_cstr))]
@@ -96,13 +94,13 @@ pub(crate) const fn cstr_as_char_ptr(s: &'static CStr) -> *const c_char {
 }
 
 /// `-EOPNOTSUPP`, which the kernel crate does not name.
-pub(crate) fn eopnotsupp() -> kernel::error::Error {
+pub fn eopnotsupp() -> kernel::error::Error {
     kernel::error::Error::from_errno(-(kernel::bindings::EOPNOTSUPP as kernel::ffi::c_int))
 }
 
 /// A scheduling point in a long loop: C's `cond_resched()`. (`kernel::task::might_sleep` is
 /// not on every line; this one is the same everywhere.) Process context only.
-pub(crate) fn cond_resched() {
+pub fn cond_resched() {
     // A preemptible kernel reschedules by itself, and declares no `__cond_resched`.
     #[cfg(any(not(CONFIG_PREEMPTION), CONFIG_PREEMPT_DYNAMIC))]
     // SAFETY: Called from process context (this function's contract), as C's `cond_resched()`
@@ -114,7 +112,7 @@ pub(crate) fn cond_resched() {
 
 /// Copies a `&str` into a byte array of exactly its length, for `.modinfo` entries.
 #[doc(hidden)]
-pub(crate) const fn modinfo_bytes<const N: usize>(s: &str) -> [u8; N] {
+pub const fn modinfo_bytes<const N: usize>(s: &str) -> [u8; N] {
     let bytes = s.as_bytes();
     assert!(bytes.len() == N);
     let mut out = [0u8; N];

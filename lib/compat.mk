@@ -1,7 +1,19 @@
 # SPDX-License-Identifier: GPL-2.0
-# The build half of the compat layer (compat.rs is the other): what differs between the
-# kernels these modules build against is chosen here, from the tree being built against,
-# and nowhere else.
+# The build half of the library: a module's Kbuild includes it after its obj-m lines.
+# - The compat layer (compat.rs is the other half): what differs between the kernels these
+#   modules build against is chosen here, from the tree being built against, and nowhere
+#   else.
+# - bindgen, with this tree's flags, for the library's own bindings (bindings.rs, over
+#   bindings_helper.h), which every module of obj-m so far is built after (so include this
+#   after the obj-m lines), and for a module's own (cmd_kmod_bindgen, with its flags in
+#   kmod_bindgen_flags).
+#
+# The library's folder, as the Kbuild's own paths name it (lib/): the Kbuild must include
+# this file as $(src)/<folder>/compat.mk.
+kmod_lib := $(patsubst $(src)/%,%,$(dir $(lastword $(MAKEFILE_LIST))))
+ifneq ($(filter /%,$(kmod_lib)),)
+$(error include compat.mk as $$(src)/<folder>/compat.mk, not $(kmod_lib)compat.mk)
+endif
 #
 # The cfgs of compat.rs, from the tree's version (the top Makefile's VERSION and PATCHLEVEL,
 # which a headers-only tree has too):
@@ -10,7 +22,7 @@
 #   kmod_core_cstr    `kernel::str::CStr` is `core::ffi::CStr` (6.19 on); before, the kernel's
 #                     own type.
 #   kmod_pin_init_crate  pin-init is the `pin_init` crate (6.15 on); before, `kernel::init`.
-#   kmod_opaque_try_ffi_init  `Opaque::try_ffi_init` exists (7.x; 6.12 has only `ffi_init`).
+#   kmod_opaque_try_ffi_init  `Opaque::try_ffi_init` exists (6.13 on; 6.12 has only `ffi_init`).
 # and from the tree's headers:
 #   kmod_fprobe_fregs  fprobe's handlers are given `struct ftrace_regs` (7.x), not
 #                      `struct pt_regs` (6.12) (fprobe.rs); bindgen's C side sees it as
@@ -23,7 +35,7 @@ kmod_since = $(if $(shell [ $(kmod_version) -ge $(1) ] && echo y),--cfg $(2))
 subdir-rustflags-y += $(call kmod_since,6015,kmod_pin_init_crate) \
 	$(call kmod_since,6018,kmod_kernel_fmt) \
 	$(call kmod_since,6019,kmod_core_cstr) \
-	$(call kmod_since,7000,kmod_opaque_try_ffi_init)
+	$(call kmod_since,6013,kmod_opaque_try_ffi_init)
 kmod_fprobe_fregs := $(shell grep -qs 'struct ftrace_regs \*regs' $(srctree)/include/linux/fprobe.h \
 	&& echo y)
 subdir-rustflags-y += $(if $(kmod_fprobe_fregs),--cfg kmod_fprobe_fregs)
@@ -33,7 +45,7 @@ subdir-rustflags-y += $(if $(kmod_x86_pcpu_hot),--cfg kmod_x86_pcpu_hot)
 kmod_bindgen_defines := $(if $(kmod_x86_pcpu_hot),-DKMOD_X86_PCPU_HOT) \
 	$(if $(kmod_fprobe_fregs),-DKMOD_FPROBE_FREGS)
 
-# bindgen for a module's own bindings (kmod_bindgen_c_flags, kmod_bindgen_rust_target),
+# bindgen's C flags and Rust target (kmod_bindgen_c_flags, kmod_bindgen_rust_target),
 # with the flags the kernel's own bindings are made with (rust/Makefile). For a GCC-built
 # kernel, the flags that libclang does not know are dropped, as rust/Makefile
 # does: with its list (bindgen_skip_c_flags) when the tree has rust/Makefile, else (a headers
@@ -71,4 +83,35 @@ kmod_bindgen_rust_target := $(shell sed -n 's/.*--rust-target \([0-9.]*\).*/\1/p
 	$(srctree)/rust/Makefile 2>/dev/null | head -n 1)
 ifeq ($(kmod_bindgen_rust_target),)
 kmod_bindgen_rust_target := $(if $(filter 6,$(VERSION)),1.68,1.85)
+endif
+
+# bindgen over a header ($<), with the flags the kernel's own bindings are made with
+# (rust/Makefile) and the allowlists of kmod_bindgen_flags (a target-specific variable).
+quiet_cmd_kmod_bindgen = BINDGEN $@
+      cmd_kmod_bindgen = \
+	$(BINDGEN) $< --rust-target $(kmod_bindgen_rust_target) --use-core --with-derive-default \
+		--ctypes-prefix ffi --no-layout-tests --no-debug '.*' \
+		--enable-function-attribute-detection --no-doc-comments --no-prepend-enum-name \
+		$(kmod_bindgen_flags) -o $@ -- $(kmod_bindgen_c_flags) $(kmod_bindgen_defines) \
+		-fno-builtin -D__BINDGEN__ -DMODULE
+
+# The library's bindings: kernel::bindings has no kprobe, fprobe or procfs API. struct kprobe,
+# struct fprobe and the offsets of enum kmod_layout are always this kernel's (fprobe's
+# functions exist with CONFIG_FPROBE only); the structures that are only read through
+# kmod_layout's offsets are opaque. (A module that took only compat and params has none.)
+ifneq ($(wildcard $(src)/$(kmod_lib)bindings_helper.h),)
+$(obj)/$(kmod_lib)bindings_generated.rs: private kmod_bindgen_flags = \
+		--allowlist-type 'kprobe|kretprobe|fprobe|proc_ops|kmod_layout' \
+		--allowlist-function '(un)?register_k(ret)?probe|kmemleak_not_leak' \
+		--allowlist-function 'register_fprobe_syms|unregister_fprobe' \
+		--allowlist-function 'proc_create_data|proc_remove|irq_work_queue|irq_work_sync' \
+		--allowlist-function get_random_u64 \
+		--allowlist-var 'init_net|nr_cpu_ids|FPROBE_FL_DISABLED' \
+		--opaque-type 'pt_regs|kretprobe_instance|kretprobe_holder|rethook|net|file|inode' \
+		--opaque-type 'proc_dir_entry|poll_table_struct|vm_area_struct|module|irq_work' \
+		--opaque-type 'ftrace_ops|ftrace_regs|fprobe_hlist'
+$(obj)/$(kmod_lib)bindings_generated.rs: $(src)/$(kmod_lib)bindings_helper.h FORCE
+	$(call if_changed_dep,kmod_bindgen)
+targets += $(kmod_lib)bindings_generated.rs
+$(addprefix $(obj)/,$(filter %.o,$(obj-m))): $(obj)/$(kmod_lib)bindings_generated.rs
 endif

@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: GPL-2.0
+# rust_fcount: counts the calls of a function through an fprobe (or a kprobe): exact counts of
+# getppid() calls made here, both kinds of probe, bad input refused with nothing left behind.
+
+P=/sys/module/rust_fcount/parameters
+via=$(default_via | sed 's/kretprobe/kprobe/')
+# The syscall getppid() enters (its name is per architecture), and N calls of it.
+getppid=$(awk '$3 ~ /^__(x64|arm64)_sys_getppid$/ { print $3; exit }' /proc/kallsyms)
+getppids() { python3 -c 'import os, sys
+for _ in range(int(sys.argv[1])): os.getppid()' "$1"; }
+
+klog_mark
+run_cmd insmod rust_fcount.ko
+expect_eq "fcount: insmod rust_fcount.ko succeeds" "0:" "$RC:$OUT"
+if [ "$via" = fprobe ]; then
+	expect_klog "fcount: it counts vfs_read through an fprobe by default" \
+		"rust_fcount: counting calls of vfs_read through an fprobe"
+else
+	check "fcount: it counts vfs_read through a kprobe where the kernel has no fprobe" \
+		bash -c "dmesg | grep -q '^.*rust_fcount: counting calls of vfs_read through a kprobe at '"
+fi
+expect_eq "fcount: parameters in sysfs" "calls function missed via" "$(ls $P | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "fcount: function, via and missed read vfs_read, $via, 0" "vfs_read $via 0" \
+	"$(cat $P/function $P/via $P/missed | tr '\n' ' ' | sed 's/ $//')"
+before=$(cat $P/calls)
+cat /proc/version >/dev/null
+after=$(cat $P/calls)
+check "fcount: a cat (a vfs_read or more) makes calls grow ($before, then $after)" test "$after" -gt "$before"
+klog_mark
+run_cmd rmmod rust_fcount
+expect_eq "fcount: rmmod rust_fcount succeeds" "0:" "$RC:$OUT"
+check "fcount: ... and logs 'vfs_read: <n> calls'" \
+	bash -c "dmesg | grep -qE 'rust_fcount: vfs_read: [0-9]+ calls$'"
+expect_eq "fcount: ... and no probe is left" "" "$(live_probes)"
+
+expect_eq "fcount: modinfo description" \
+	"count the calls of a kernel function through an fprobe or a kprobe" \
+	"$(modinfo -F description rust_fcount.ko)"
+
+# Exact counts: 5000 getppid() calls through each kind of probe this kernel has.
+vias=(kprobe)
+[ "$via" = kprobe ] || vias=(fprobe kprobe)
+for v in "${vias[@]}"; do
+	run_cmd insmod rust_fcount.ko function="$getppid" via=$v
+	expect_eq "fcount: insmod function=$getppid via=$v succeeds" "0:" "$RC:$OUT"
+	before=$(cat $P/calls)
+	getppids 5000
+	after=$(cat $P/calls)
+	# (Other processes seldom call getppid(): a few more at most.)
+	check "fcount: via=$v: 5000 getppid() calls counted ($((after - before)))" \
+		test $((after - before)) -ge 5000 -a $((after - before)) -lt 5100
+	expect_eq "fcount: via=$v: none missed" 0 "$(cat $P/missed)"
+	rmmod rust_fcount
+done
+
+# Bad input: clear errors, nothing left.
+klog_mark
+run_cmd insmod rust_fcount.ko function=no_such_function
+expect_eq "fcount: function=no_such_function fails with ENOENT (kmod's words for it)" \
+	"1:insmod: ERROR: could not insert module rust_fcount.ko: Unknown symbol in module" "$RC:$OUT"
+expect_klog "fcount: ... logging 'cannot probe no_such_function (-2)'" \
+	"rust_fcount: cannot probe no_such_function (-2)"
+check_fails "fcount: ... and it is not loaded" module_loaded rust_fcount
+for value in bogus kretprobe; do
+	run_cmd insmod rust_fcount.ko via=$value
+	expect_eq "fcount: via=$value is refused" \
+		"1:insmod: ERROR: could not insert module rust_fcount.ko: Invalid parameters" "$RC:$OUT"
+done
+if [ "$via" = kprobe ]; then
+	run_cmd insmod rust_fcount.ko via=fprobe
+	expect_eq "fcount: via=fprobe on a kernel without fprobe is refused" \
+		"1:insmod: ERROR: could not insert module rust_fcount.ko: Invalid parameters" "$RC:$OUT"
+fi
+check_fails "fcount: ... and none of them loaded it" module_loaded rust_fcount
+expect_eq "fcount: ... nor left a probe" "" "$(live_probes)"
