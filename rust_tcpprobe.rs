@@ -18,7 +18,7 @@
 //! - `hits` and `missed` count the probe's hits and missed hits, read-only in sysfs.
 //! - Writing a new `symbol` moves the probe to that function, logged like a fresh load; if the
 //!   new probe cannot be planted, the write fails with the error and the old probe stays.
-//! - `records=1` records every TCP send (see `records.rs` for the line format) into per-CPU
+//! - `records=1` records every TCP send (see `tcpprobe/records.rs` for the line format) into per-CPU
 //!   rings of `bufsize` records each that `/proc/net/rust_tcpprobe` reads, in time order,
 //!   through a second probe on the probed function (which must then be `tcp_sendmsg_locked` or
 //!   `tcp_sendmsg`) that sees each call's entry and return: an fprobe where the kernel has
@@ -176,7 +176,7 @@ fn should_log(n: u64) -> bool {
 }
 
 /// The line of the pre-handler, as C's. Out of line and cold: the handlers stay small enough to
-/// be inlined into kprobe.rs's trampolines, as a C handler is called directly.
+/// be inlined into `lib/kprobe.rs`'s trampolines, as a C handler is called directly.
 #[cold]
 fn log_pre() {
     pr_info!(

@@ -95,7 +95,8 @@ pre_line() { echo "rust_tcpprobe: tcpprobe handler_pre executed, no_use_variable
 post_line() { echo "rust_tcpprobe: tcpprobe handler_post executed, no_use_variable is $1"; }
 
 # live_kprobes: the registered kprobes, but the inert ones that kprobes keeps without an
-# address when it could not disarm them (see kprobe.rs's Drop; only fault injection does it).
+# address when it could not disarm them (see lib/kprobe.rs's Drop; only fault injection does
+# it).
 live_kprobes() { grep -v '^0000000000000000 ' /sys/kernel/debug/kprobes/list || true; }
 
 # default_via: the probe rust_tcpprobe records through by default: fprobe where the kernel has
@@ -105,10 +106,10 @@ default_via() {
 }
 
 # live_probes: live_kprobes, and the functions that ftrace calls a callback at (fprobes, and
-# kprobes on ftrace sites), as tracefs lists them.
+# kprobes on ftrace sites), as tracefs lists them (or why it cannot: never nothing).
 live_probes() {
 	live_kprobes
-	cat /sys/kernel/tracing/enabled_functions
+	cat /sys/kernel/tracing/enabled_functions 2>&1
 }
 
 # module_loaded NAME: lsmod lists it.

@@ -30,6 +30,19 @@ for entry in ${BUILT_DIRS:-}; do
 	expect_eq "built ($label): rust_tcpprobe unloads" "0:" "$RC:$OUT"
 	expect_klog "built ($label): the probe fires on a TCP send" "$(pre_line 3)"
 
+	# (rust_fcount: its fprobe code is there only if the build saw CONFIG_FPROBE.)
+	klog_mark
+	run_cmd insmod "$(ko rust_fcount)"
+	expect_eq "built ($label): rust_fcount loads" "0:" "$RC:$OUT"
+	run_cmd rmmod rust_fcount
+	if [ "$(default_via)" = fprobe ]; then
+		expect_klog "built ($label): ... counting through an fprobe" \
+			"rust_fcount: counting calls of vfs_read through an fprobe"
+	else
+		line=$(klog_since | grep '^rust_fcount: counting calls of vfs_read through a kprobe at ' || true)
+		check "built ($label): ... counting through a kprobe" test -n "$line"
+	fi
+
 	for m in rust_printk rust_getargs rust_mymodule; do
 		run_cmd insmod "$(ko $m)"
 		expect_eq "built ($label): $m loads" "0:" "$RC:$OUT"

@@ -18,7 +18,7 @@ if [ ! -w /proc/self/fail-nth ] || [ ! -d $FI ]; then
 	return 0
 fi
 # A fault in unregister_kprobe's disarming of a kprobe on ftrace is one the kernel cannot
-# undo: it warns (once) and leaves the probe registered without its address, inert. kprobe.rs
+# undo: it warns (once) and leaves the probe registered without its address, inert. lib/kprobe.rs
 # then leaves the probe's memory to kprobes (see Kprobe's Drop) and says so.
 EXPECTED_WARNINGS+=("Failed to disarm kprobe-ftrace at")
 # A failed allocation inside vmalloc (module loading) is reported with a stack trace.
@@ -60,8 +60,7 @@ sweep "insmod rust_tcpprobe" insmod rust_tcpprobe.ko log_every=0
 for via in $(default_via | grep -x fprobe) kprobe; do
 	sweep "insmod rust_fcount via=$via" insmod rust_fcount.ko via=$via
 done
-expect_eq "faults: no kprobe or fprobe is left after the insmod sweeps" "" \
-	"$(cat /sys/kernel/debug/kprobes/list /sys/kernel/tracing/enabled_functions)"
+expect_eq "faults: no kprobe or fprobe is left after the insmod sweeps" "" "$(live_probes)"
 
 # (Old values that are not empty: --restore writes them back, and an empty write is no write.)
 insmod rust_getargs.ko charpparam=old filepath=/old array=1 fish=2
@@ -84,12 +83,15 @@ sleep 1
 [ "$(cat $T/hits)" -gt "$hits" ] && result=yes || result=no
 expect_eq "faults: the probe still counts hits of the traffic" yes "$result"
 # Record mode started under faults, through each kind of probe: its rings, its counters and
-# the probe's registration (--restore turns it off again after each success).
+# the probe's registration (--restore turns it off again after each success). The functions
+# ftrace calls back at, and how many callbacks each, must be as before.
+traced() { cat /sys/kernel/tracing/enabled_functions 2>&1 | awk '{ print $1, $2 }'; }
+traced_before=$(traced)
 for via in $(default_via | grep -x fprobe) kretprobe; do
 	echo -n $via >$T/records_via
 	sweep "records=Y through records_via=$via" --restore write $T/records Y
-	expect_eq "faults: ... and records stays off, no probe of record mode left" "N:" \
-		"$(cat $T/records):$(live_kprobes | awk '$2 == "r"')"
+	expect_eq "faults: ... and records stays off, no probe of record mode left" \
+		"N::$traced_before" "$(cat $T/records):$(live_kprobes | awk '$2 == "r"'):$(traced)"
 done
 stop_traffic
 

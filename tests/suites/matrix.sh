@@ -37,6 +37,11 @@ insmod_rows=(
 	"rust_tcpprobe|symbol|$LONG64|No space left on device"
 	"rust_tcpprobe|symbol|no_such_function|Unknown symbol in module"
 	"rust_tcpprobe|symbol||Unknown symbol in module"
+	"rust_tcpprobe|records_via|bogus|Invalid parameters"
+	"rust_tcpprobe|records_via|$LONG64|No space left on device"
+	"rust_fcount|function|no_such_function|Unknown symbol in module"
+	"rust_fcount|function|$LONG64|No space left on device"
+	"rust_fcount|via|kretprobe|Invalid parameters"
 )
 
 # module|parameter|value (with \n, \xNN escapes)|write error
@@ -61,6 +66,10 @@ sysfs_rows=(
 	"rust_tcpprobe|symbol|no_such_function|No such file or directory"
 	"rust_tcpprobe|symbol|%s%n%p|No such file or directory"
 	"rust_tcpprobe|hits|5|Permission denied"
+	"rust_tcpprobe|records_via|kprobe|Invalid argument"
+	"rust_tcpprobe|records_via|$LONG64|No space left on device"
+	"rust_fcount|via|kprobe|Permission denied"
+	"rust_fcount|calls|5|Permission denied"
 )
 
 rows=0
@@ -69,17 +78,18 @@ for row in "${insmod_rows[@]}"; do
 	run_cmd insmod "$module.ko" "$param=$value"
 	shown=${value:0:24}
 	if [ "$RC" = 1 ] && [ "$OUT" = "insmod: ERROR: could not insert module $module.ko: $error" ] &&
-		[ ! -e "/sys/module/$module" ] && [ -z "$(cat /sys/kernel/debug/kprobes/list)" ]; then
+		[ ! -e "/sys/module/$module" ] && [ -z "$(live_probes)" ]; then
 		ok "matrix: insmod $module $param='$shown': $error, nothing loaded"
 	else
 		not_ok "matrix: insmod $module $param='$shown': $error, nothing loaded" "status $RC: $OUT" \
-			"loaded: $(ls -d /sys/module/$module 2>/dev/null)" "kprobes: $(cat /sys/kernel/debug/kprobes/list)"
+			"loaded: $(ls -d /sys/module/$module 2>/dev/null)" "probes: $(live_probes)"
 	fi
 	rows=$((rows + 1))
 done
 
 insmod rust_getargs.ko
 insmod rust_tcpprobe.ko log_every=0
+insmod rust_fcount.ko
 for row in "${sysfs_rows[@]}"; do
 	IFS='|' read -r module param value error <<<"$row"
 	file=/sys/module/$module/parameters/$param
@@ -109,6 +119,6 @@ expect_eq "matrix: a sysfs write '1\\0002' sets 1, as for a C module" "1" \
 # Format characters in a string are stored and logged literally.
 printf '%s' '%s%n%p' >/sys/module/rust_getargs/parameters/filepath
 klog_mark
-rmmod rust_getargs rust_tcpprobe
+rmmod rust_getargs rust_tcpprobe rust_fcount
 expect_klog "matrix: format characters are logged literally" "rust_getargs: => file2${TAB:-	}= %s%n%p"
 echo "# matrix: $rows rows ran"

@@ -160,6 +160,10 @@ expect_eq "records: ... nor registered" "" "$(live_probes)"
 # records_via: the probe that makes the records, fprobe where the kernel has it, else a return
 # probe (a kretprobe is listed by kprobes with type r; an fprobe is not). Both record alike.
 via=$(default_via)
+# Every kernel here has fprobe but 6.12 on arm64 (its fprobe needs DYNAMIC_FTRACE_WITH_REGS).
+if [ "$(uname -m)" = x86_64 ] || [[ $(uname -r) != 6.12* ]]; then
+	expect_eq "records: this kernel has fprobe" fprobe "$via"
+fi
 return_probes() { live_kprobes | awk '$2 == "r" { sub(/\+.*/, "", $3); print $3 }'; }
 run_cmd insmod rust_tcpprobe.ko log_every=0
 expect_eq "records: insmod rust_tcpprobe.ko log_every=0 succeeds" "0:" "$RC:$OUT"
@@ -209,6 +213,13 @@ for value in bogus kprobe fprobe,kprobe; do
 	expect_eq "records: records_via='$value' is refused, and it stays $old" \
 		"1:bash: line 1: echo: write error: Invalid argument:$old" "$RC:$OUT:$(cat $P/records_via)"
 done
+echo 0 >$P/records
+run_cmd bash -c "echo kretprobe > $P/records_via"
+expect_eq "records: echo kretprobe > records_via (with echo's newline) is taken" "0:" "$RC:$OUT"
+rmmod rust_tcpprobe
+run_cmd insmod rust_tcpprobe.ko log_every=0 records=1 records_via=kretprobe
+expect_eq "records: insmod records=1 records_via=kretprobe succeeds" "0:" "$RC:$OUT"
+expect_eq "records: ... and records through a return probe" "tcp_sendmsg_locked" "$(return_probes)"
 rmmod rust_tcpprobe
 run_cmd insmod rust_tcpprobe.ko records=1 records_via=bogus
 expect_eq "records: insmod records_via=bogus fails" \

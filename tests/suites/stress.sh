@@ -15,7 +15,8 @@ writer() {
 	local values=(no_use=7 no_use=-1 no_use=abc no_use=99999999999 log_every=0 log_every=1000
 		log_every=-5 log_every= symbol=tcp_sendmsg_locked symbol=no_such_function symbol=%s%n
 		"symbol=$(printf 'x%.0s' $(seq 80))" records=1 port=5001 pid=1 bufsize=8 bufsize=0
-		records=0 port=0 pid=0 bufsize=4096 records=1) writes=0 v
+		records=0 port=0 pid=0 bufsize=4096 records_via=kretprobe records=1 records=0
+		records_via=bogus records_via=fprobe records=1) writes=0 v
 	while [ ! -e /tmp/stop-writer ]; do
 		for v in "${values[@]}"; do
 			# (The braces: with the module unloaded the redirection itself fails.)
@@ -66,7 +67,7 @@ check_fails "stress: ... and the module is unloaded" test -e /sys/module/rust_tc
 check "stress: ... and the sender is still sending" kill -0 "$traffic_pid"
 run_cmd tests/tcp-traffic --sends 200 --seconds 120
 expect_eq "stress: ... and a new connection sends 200 messages" "sends=200" "${OUT%% *}"
-expect_eq "stress: ... and no kprobe is left registered" "" "$(cat /sys/kernel/debug/kprobes/list)"
+expect_eq "stress: ... and no kprobe or fprobe is left registered" "" "$(live_probes)"
 echo "# stress: $cycles cycles ($loaded loaded), $(cat /tmp/writes) parameter writes, $hits probe hits, $missed_sum missed"
 
 # A fresh load has every parameter at its default.
@@ -97,4 +98,4 @@ rmmod rust_tcpprobe
 stop_traffic
 echo "# stress: $moved re-arms, $refused refused, $hits probe hits, $missed missed hits"
 echo "# stress: the sender, all along: $(cat /tmp/traffic.out)"
-expect_eq "stress: ... and after rmmod no kprobe is left" "" "$(cat /sys/kernel/debug/kprobes/list)"
+expect_eq "stress: ... and after rmmod no kprobe or fprobe is left" "" "$(live_probes)"
