@@ -69,7 +69,7 @@ sysfs_rows=(
 	"rust_tcpprobe|records_via|kprobe|Invalid argument"
 	"rust_tcpprobe|records_via|$LONG64|No space left on device"
 	"rust_fcount|via|kprobe|Permission denied"
-	"rust_fcount|calls|5|Permission denied"
+	"rust_fcount|missed|5|Permission denied"
 )
 
 rows=0
