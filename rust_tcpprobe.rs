@@ -49,6 +49,8 @@ pub mod kprobe;
 #[path = "lib/kretprobe.rs"]
 pub mod kretprobe;
 pub mod params;
+#[path = "lib/printk.rs"]
+pub mod printk;
 #[path = "lib/procfs.rs"]
 pub mod procfs;
 #[path = "lib/regs.rs"]
@@ -70,6 +72,7 @@ use params::{
     module_param, module_param_named, module_param_string, module_parm_desc, ParamLocked,
     ParamsLocked,
 };
+use printk::printk;
 use procfs::ProcFile;
 use records::{Calls, Record, Ring, RingWriter};
 use regs::{AnyFunction, Regs, RegsLayout, ReturnRegs};
@@ -175,12 +178,14 @@ fn should_log(n: u64) -> bool {
     }
 }
 
-/// The line of the pre-handler, as C's. Out of line and cold: the handlers stay small enough to
-/// be inlined into `lib/kprobe.rs`'s trampolines, as a C handler is called directly.
+/// The line of the pre-handler, as C's, formatted as C's is (`printk!`: `pr_info!` would run
+/// `core::fmt` twice per line). Out of line and cold: the handlers stay small enough to be
+/// inlined into `lib/kprobe.rs`'s trampolines, as a C handler is called directly.
 #[cold]
 fn log_pre() {
-    pr_info!(
-        "tcpprobe handler_pre executed, no_use_variable is {}\n",
+    printk!(
+        KERN_INFO,
+        "tcpprobe handler_pre executed, no_use_variable is %d\n",
         no_use_variable.get()
     );
 }
@@ -188,8 +193,9 @@ fn log_pre() {
 /// The line of the post-handler, as C's (see [`log_pre`]).
 #[cold]
 fn log_post() {
-    pr_info!(
-        "tcpprobe handler_post executed, no_use_variable is {}\n",
+    printk!(
+        KERN_INFO,
+        "tcpprobe handler_post executed, no_use_variable is %d\n",
         no_use_variable.get()
     );
 }

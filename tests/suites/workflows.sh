@@ -90,6 +90,9 @@ expect_eq "workflows: dmesg -l notice shows the pr_notice! line" \
 expect_eq "workflows: dmesg -l info shows pr_info! and the pr_cont! continuation as one line" \
 	"rust_printk: some information (KERN_INFO)|rust_printk: one line, continued with pr_cont" \
 	"$(dmesg -t -l info | grep '^rust_printk: ' | tail -n 2 | tr '\n' '|' | sed 's/|$//')"
+expect_eq "workflows: printk! formats as C's printk, each kind of argument" \
+	"rust_printk: C's conversions: text -1 4294967295 ff -9223372036854775808 18446744073709551615|rust_printk: and: 18446744073709551615 -9223372036854775808 [   42] [7  ] [005] %" \
+	"$(dmesg -t -l info | grep -E '^rust_printk: (C.s conversions|and):' | tail -n 2 | tr '\n' '|' | sed 's/|$//')"
 if [[ $(uname -r) == *-debug ]]; then
 	expect_eq "workflows: pr_debug! prints on the debug kernel (Rust debug assertions)" \
 		"rust_printk: a debug message (KERN_DEBUG)" "$(dmesg -t -l debug | grep '^rust_printk: ')"
