@@ -5,12 +5,15 @@
 //! `rust_tcpprobe`).
 //!
 //! `insmod rust_fcount.ko function=<name>` counts the calls of the function (default
-//! `vfs_read`) through an fprobe, entry handler only: the cheapest probe there is on a kernel
-//! with fprobe (`CONFIG_FPROBE`). `via=kprobe` counts through a kprobe instead (the default
-//! where the kernel has no fprobe). Loading logs `counting calls of <name> through an fprobe`
-//! (or `a kprobe at <address>`); `calls` reads the calls counted so far, `missed` those the
-//! probe missed; unloading logs `<name>: <n> calls`. A function that cannot be probed fails
-//! the load, with the error the kernel gave: `cannot probe <name> (<errno>)`.
+//! `vfs_read`) through an fprobe, entry handler only, on a kernel with fprobe
+//! (`CONFIG_FPROBE`). `via=direct` counts through a direct call from the function's ftrace site
+//! (x86_64 with `CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS`): the cheapest probe there is, but one
+//! per function, which BPF's `fentry` programs use too. `via=kprobe` counts through a kprobe
+//! (the default where the kernel has no fprobe). Loading logs `counting calls of <name>
+//! through an fprobe` (or `a direct call`, or `a kprobe at <address>`); `calls` reads the calls
+//! counted so far, `missed` those the probe missed; unloading logs `<name>: <n> calls`. A
+//! function that cannot be probed fails the load, with the error the kernel gave: `cannot probe
+//! <name> (<errno>)`.
 
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::prelude::*;
@@ -21,6 +24,11 @@ mod bindings;
 #[path = "lib/compat.rs"]
 pub mod compat;
 use compat::module;
+#[path = "lib/context.rs"]
+pub mod context;
+#[cfg(all(CONFIG_X86_64, CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS))]
+#[path = "lib/direct.rs"]
+pub mod direct;
 #[cfg(CONFIG_FPROBE)]
 #[path = "lib/fprobe.rs"]
 pub mod fprobe;
@@ -30,6 +38,8 @@ pub mod params;
 #[path = "lib/regs.rs"]
 pub mod regs;
 
+#[cfg(all(CONFIG_X86_64, CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS))]
+use direct::{direct_trampoline, Direct, DirectHandler, DirectRegs};
 #[cfg(CONFIG_FPROBE)]
 use fprobe::{Fprobe, FprobeHandler, FprobeRegs};
 use kprobe::{Kprobe, KprobeHandler, Probe};
@@ -40,7 +50,7 @@ module! {
     type: RustFcount,
     name: "rust_fcount",
     authors: ["Rust kernel modules maintainers"],
-    description: "count the calls of a kernel function through an fprobe or a kprobe",
+    description: "count the calls of a kernel function through an fprobe, a direct call or a kprobe",
     license: "GPL",
 }
 
@@ -52,7 +62,7 @@ module_parm_desc!(
 module_param_string!(via, via: [u8; 16] = Via::DEFAULT.name(), 0o444, on_set = check_via);
 module_parm_desc!(
     via,
-    "the probe that counts: fprobe (the default where the kernel has CONFIG_FPROBE) or kprobe"
+    "the probe that counts: fprobe (the default where the kernel has CONFIG_FPROBE), direct or kprobe"
 );
 module_param!(missed: ullong, 0o444, on_get = probe_missed);
 module_parm_desc!(missed, "calls the probe missed (read-only)");
@@ -63,6 +73,7 @@ module_parm_desc!(calls, "calls counted since load (read-only)");
 #[derive(Clone, Copy)]
 enum Via {
     Fprobe,
+    Direct,
     Kprobe,
 }
 
@@ -77,16 +88,20 @@ impl Via {
     const fn name(self) -> &'static str {
         match self {
             Via::Fprobe => "fprobe",
+            Via::Direct => "direct",
             Via::Kprobe => "kprobe",
         }
     }
 
-    /// The kind named by `name`: `-EINVAL` for no kind, `-EOPNOTSUPP` for fprobe on a kernel
-    /// without it.
+    /// The kind named by `name`: `-EINVAL` for no kind, `-EOPNOTSUPP` for one this kernel
+    /// does not have.
     fn parse(name: &CStr) -> Result<Via> {
         match compat::cstr_to_bytes(name) {
             b"fprobe" if cfg!(CONFIG_FPROBE) => Ok(Via::Fprobe),
-            b"fprobe" => Err(compat::eopnotsupp()),
+            b"direct" if cfg!(all(CONFIG_X86_64, CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)) => {
+                Ok(Via::Direct)
+            }
+            b"fprobe" | b"direct" => Err(compat::eopnotsupp()),
             b"kprobe" => Ok(Via::Kprobe),
             _ => Err(EINVAL),
         }
@@ -116,6 +131,18 @@ impl FprobeHandler for Counter {
     }
 }
 
+#[cfg(all(CONFIG_X86_64, CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS))]
+impl DirectHandler for Counter {
+    type Signature = AnyFunction;
+
+    fn entry(&self, _regs: &Regs<AnyFunction, DirectRegs>) {
+        CALLS.fetch_add(1, Relaxed);
+    }
+}
+
+#[cfg(all(CONFIG_X86_64, CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS))]
+direct_trampoline!(COUNTER, Counter);
+
 #[vtable]
 impl KprobeHandler for Counter {
     type Signature = AnyFunction;
@@ -129,6 +156,8 @@ impl KprobeHandler for Counter {
 enum Counting {
     #[cfg(CONFIG_FPROBE)]
     Fprobe(Fprobe<Counter>),
+    #[cfg(all(CONFIG_X86_64, CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS))]
+    Direct(Direct<Counter>),
     Kprobe(Kprobe<Counter>),
 }
 
@@ -146,6 +175,8 @@ fn probe_missed(locked: &params::ParamsLocked) -> u64 {
         #[cfg(CONFIG_FPROBE)]
         Some(Counting::Fprobe(probe)) => probe.nmissed(),
         Some(Counting::Kprobe(probe)) => probe.probe().nmissed(),
+        #[cfg(all(CONFIG_X86_64, CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS))]
+        Some(Counting::Direct(probe)) => probe.nmissed(),
         None => 0,
     }
 }
@@ -170,6 +201,13 @@ impl kernel::Module for RustFcount {
             }),
             #[cfg(not(CONFIG_FPROBE))]
             Via::Fprobe => Err(compat::eopnotsupp()),
+            #[cfg(all(CONFIG_X86_64, CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS))]
+            Via::Direct => Direct::new(name, &COUNTER, Counter).map(|probe| {
+                pr_info!("counting calls of {} through a direct call\n", shown);
+                Counting::Direct(probe)
+            }),
+            #[cfg(not(all(CONFIG_X86_64, CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)))]
+            Via::Direct => Err(compat::eopnotsupp()),
             Via::Kprobe => Kprobe::new(name, Counter).map(|probe| {
                 pr_info!(
                     "counting calls of {} through a kprobe at {}\n",

@@ -5,6 +5,9 @@
  * - struct kprobe and struct kretprobe, their (un)registration, kmemleak_not_leak() (only with
  *   CONFIG_DEBUG_KMEMLEAK);
  * - struct fprobe, its (un)registration (with CONFIG_FPROBE) and FPROBE_FL_DISABLED;
+ * - struct ftrace_ops, ftrace_set_filter_ip() and ftrace_free_filter(),
+ *   (un)register_ftrace_direct() (direct.rs, with CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS), and
+ *   KPROBE_FLAG_DISABLED (which it finds a function's address with);
  * - get_random_u64();
  * - procfs's proc_ops, proc_create_data(), proc_remove() and init_net;
  * - irq_work_queue() and irq_work_sync(), nr_cpu_ids;
@@ -16,6 +19,7 @@
  */
 #include <linux/fprobe.h>
 #include <linux/fs.h>
+#include <linux/ftrace.h>
 #include <linux/irq_work.h>
 #include <linux/kmemleak.h>
 #include <linux/kprobes.h>
@@ -24,6 +28,7 @@
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/stddef.h>
+#include <linux/trace_recursion.h>
 #include <net/net_namespace.h>
 
 #define KMOD_SIZEOF(type, field) sizeof(((type *)0)->field)
@@ -104,7 +109,7 @@ enum kmod_layout {
 	/*
 	 * The context code runs in (context.rs): preempt_count()'s masks, and where it is read.
 	 * x86_64 keeps it per CPU (__preempt_count; in pcpu_hot before 6.15), arm64 in the
-	 * task's thread_info. PREEMPT_RT counts softirqs in the task (softirq_disable_cnt).
+	 * task's thread_info. x86_64's current task too (current_task; pcpu_hot before 6.15). PREEMPT_RT counts softirqs in the task (softirq_disable_cnt).
 	 */
 	KMOD_PC_NMI_MASK = NMI_MASK,
 	KMOD_PC_HARDIRQ_MASK = HARDIRQ_MASK,
@@ -117,9 +122,11 @@ enum kmod_layout {
 #if defined(CONFIG_X86_64) && defined(KMOD_X86_PCPU_HOT)
 	KMOD_PCPU_HOT_PREEMPT_COUNT = offsetof(struct pcpu_hot, preempt_count),
 	KMOD_SIZEOF_PREEMPT_COUNT = KMOD_SIZEOF(struct pcpu_hot, preempt_count),
+	KMOD_PCPU_HOT_CURRENT_TASK = offsetof(struct pcpu_hot, current_task),
 #elif defined(CONFIG_X86_64)
 	KMOD_PCPU_HOT_PREEMPT_COUNT = 0,
 	KMOD_SIZEOF_PREEMPT_COUNT = sizeof(__preempt_count),
+	KMOD_PCPU_HOT_CURRENT_TASK = 0,
 #endif
 #if defined(CONFIG_ARM64)
 	KMOD_TASK_PREEMPT_COUNT = offsetof(struct task_struct, thread_info.preempt.count),
@@ -133,6 +140,18 @@ enum kmod_layout {
 #else
 	KMOD_TASK_SOFTIRQ_DISABLE_CNT = 0,
 	KMOD_SIZEOF_SOFTIRQ_DISABLE_CNT = 4,
+#endif
+
+	/*
+	 * Direct calls (direct.rs): ftrace's recursion bits in current->trace_recursion, which the
+	 * trampoline's Rust side takes as ftrace_test_recursion_trylock() does.
+	 */
+#if defined(CONFIG_X86_64) && defined(CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)
+	KMOD_TASK_TRACE_RECURSION = offsetof(struct task_struct, trace_recursion),
+	KMOD_SIZEOF_TRACE_RECURSION = KMOD_SIZEOF(struct task_struct, trace_recursion),
+	KMOD_TRACE_FTRACE_START = TRACE_FTRACE_START,
+	KMOD_TRACE_CTX_NORMAL = TRACE_CTX_NORMAL,
+	KMOD_TRACE_CTX_TRANSITION = TRACE_CTX_TRANSITION,
 #endif
 
 	/* irq_work: its callback, set in a zeroed irq_work as IRQ_WORK_INIT() does. */

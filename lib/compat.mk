@@ -27,9 +27,10 @@ endif
 #   kmod_fprobe_fregs  fprobe's handlers are given `struct ftrace_regs` (7.x), not
 #                      `struct pt_regs` (6.12) (fprobe.rs); bindgen's C side sees it as
 #                      KMOD_FPROBE_FREGS.
-#   kmod_x86_pcpu_hot  x86_64 keeps preempt_count in `struct pcpu_hot` (6.2 to 6.14), not in
-#                      its own per-CPU `__preempt_count` (context.rs); bindgen's C side sees it
-#                      as KMOD_X86_PCPU_HOT (kmod_bindgen_defines).
+#   kmod_x86_pcpu_hot  x86_64 keeps preempt_count and the current task in `struct pcpu_hot`
+#                      (6.2 to 6.14), not in per-CPU `__preempt_count` and `current_task`
+#                      (context.rs); bindgen's C side sees it as KMOD_X86_PCPU_HOT
+#                      (kmod_bindgen_defines).
 kmod_version := $(shell echo $$(($(VERSION) * 1000 + $(PATCHLEVEL))))
 kmod_since = $(if $(shell [ $(kmod_version) -ge $(1) ] && echo y),--cfg $(2))
 subdir-rustflags-y += $(call kmod_since,6015,kmod_pin_init_crate) \
@@ -95,18 +96,20 @@ quiet_cmd_kmod_bindgen = BINDGEN $@
 		$(kmod_bindgen_flags) -o $@ -- $(kmod_bindgen_c_flags) $(kmod_bindgen_defines) \
 		-fno-builtin -D__BINDGEN__ -DMODULE
 
-# The library's bindings: kernel::bindings has no kprobe, fprobe or procfs API. struct kprobe,
-# struct fprobe and the offsets of enum kmod_layout are always this kernel's (fprobe's
-# functions exist with CONFIG_FPROBE only); the structures that are only read through
+# The library's bindings: kernel::bindings has no kprobe, fprobe, ftrace direct or procfs
+# API. struct kprobe, struct fprobe and the offsets of enum kmod_layout are always this
+# kernel's (fprobe's functions exist with CONFIG_FPROBE only, ftrace's direct calls with
+# CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS); the structures that are only read through
 # kmod_layout's offsets are opaque. (A module that took only compat and params has none.)
 ifneq ($(wildcard $(src)/$(kmod_lib)bindings_helper.h),)
 $(obj)/$(kmod_lib)bindings_generated.rs: private kmod_bindgen_flags = \
-		--allowlist-type 'kprobe|kretprobe|fprobe|proc_ops|kmod_layout' \
+		--allowlist-type 'kprobe|kretprobe|fprobe|ftrace_ops|proc_ops|kmod_layout' \
 		--allowlist-function '(un)?register_k(ret)?probe|kmemleak_not_leak' \
 		--allowlist-function 'register_fprobe_syms|unregister_fprobe' \
+		--allowlist-function 'ftrace_set_filter_ip|ftrace_free_filter|(un)?register_ftrace_direct' \
 		--allowlist-function 'proc_create_data|proc_remove|irq_work_queue|irq_work_sync' \
 		--allowlist-function get_random_u64 \
-		--allowlist-var 'init_net|nr_cpu_ids|FPROBE_FL_DISABLED' \
+		--allowlist-var 'init_net|nr_cpu_ids|FPROBE_FL_DISABLED|KPROBE_FLAG_DISABLED' \
 		--opaque-type 'pt_regs|kretprobe_instance|kretprobe_holder|rethook|net|file|inode' \
 		--opaque-type 'proc_dir_entry|poll_table_struct|vm_area_struct|module|irq_work' \
 		--opaque-type 'ftrace_ops|ftrace_regs|fprobe_hlist'

@@ -49,11 +49,12 @@ pub struct Current {
 
 impl Current {
     /// The caller's task.
+    #[inline(always)]
     pub fn get() -> Self {
-        // SAFETY: Takes no arguments; any context.
-        let task = unsafe { kernel::bindings::get_current() }.cast::<u8>();
         // INVARIANT: `current` is always a valid task, from the task itself.
-        Self { task }
+        Self {
+            task: current_task(),
+        }
     }
 
     /// The task, as a pointer to its `struct task_struct`, to read its fields at the offsets
@@ -120,6 +121,47 @@ pub fn nr_cpu_ids() -> usize {
 #[cfg(CONFIG_FORCE_NR_CPUS)]
 pub fn nr_cpu_ids() -> usize {
     layout(bindings::KMOD_NR_CPUS)
+}
+
+/// C's `current` on x86_64: the per-CPU `current_task` (from 6.15; before, `pcpu_hot`'s), one
+/// load, as C's `this_cpu_read_stable()`, rather than a call of the kernel's Rust helper.
+#[cfg(CONFIG_X86_64)]
+#[inline(always)]
+fn current_task() -> *const u8 {
+    extern "C" {
+        /// The per-CPU variable that holds the task, at `KMOD_PCPU_HOT_CURRENT_TASK`
+        /// (`EXPORT_PER_CPU_SYMBOL`).
+        #[cfg(not(kmod_x86_pcpu_hot))]
+        #[link_name = "current_task"]
+        static CURRENT_TASK_BASE: u8;
+        /// The per-CPU variable that holds the task, at `KMOD_PCPU_HOT_CURRENT_TASK`
+        /// (`EXPORT_PER_CPU_SYMBOL`).
+        #[cfg(kmod_x86_pcpu_hot)]
+        #[link_name = "pcpu_hot"]
+        static CURRENT_TASK_BASE: u8;
+    }
+    let task: *const u8;
+    // SAFETY: Reads this CPU's `current_task`, a pointer, in an exported per-CPU variable, as
+    // C's `this_cpu_read_stable()` does (`%gs` holds the CPU's per-CPU base); it writes nothing.
+    // It is the running task's on any CPU the caller may move to, so the value is stable.
+    unsafe {
+        core::arch::asm!(
+            "movq %gs:{base}+{offset}, {out}",
+            base = sym CURRENT_TASK_BASE,
+            offset = const layout(bindings::KMOD_PCPU_HOT_CURRENT_TASK),
+            out = out(reg) task,
+            options(att_syntax, nostack, pure, readonly, preserves_flags),
+        );
+    }
+    task
+}
+
+/// C's `current` elsewhere: the kernel's Rust helper.
+#[cfg(not(CONFIG_X86_64))]
+#[inline(always)]
+fn current_task() -> *const u8 {
+    // SAFETY: Takes no arguments; any context.
+    unsafe { kernel::bindings::get_current() }.cast::<u8>()
 }
 
 /// C's `preempt_count()` on x86_64, without its `PREEMPT_NEED_RESCHED` bit: the per-CPU

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! What the handlers of every kind of probe (`kprobe.rs`, `kretprobe.rs`, `fprobe.rs`)
-//! are given, the rules they run under, and what the probes share.
+//! What the handlers of every kind of probe (`kprobe.rs`, `kretprobe.rs`, `fprobe.rs`,
+//! `direct.rs`) are given, the rules they run under, and what the probes share.
 //!
 //! - [`Regs`]: the registers of the CPU that hit a probe, saved as that kind of probe saves
 //!   them ([`RegsLayout`]), from which handlers read the probed function's arguments: as raw
@@ -17,9 +17,10 @@
 //! Handlers run where the probed code runs, on whatever CPU and in whatever task hit it: in a
 //! task, a softirq, a hardirq or an NMI, whichever calls the probed function (TCP sends, for
 //! one, happen in softirqs too), and on x86_64 an `int3`-reached kprobe's in an NMI of its own
-//! (`kprobe.rs`). In every case preemption is disabled, and a hit from within a handler runs
-//! no handler (it may be counted in the probe's `nmissed`). Several CPUs run them at once,
-//! hence `Sync`. So a handler:
+//! (`kprobe.rs`). In every case preemption is disabled (but for direct calls, `direct.rs`, which
+//! run as the function's caller had it), and a hit from within a handler runs no handler (it
+//! may be counted in the probe's `nmissed`). Several CPUs run them at once, hence `Sync`. So a
+//! handler:
 //!
 //! - must not sleep: no mutex (so no `params::lock()` nor any parameter guard), no
 //!   `GFP_KERNEL` allocation, nothing that may schedule;

@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Direct probes: a kernel function's ftrace call site calls a trampoline of the module
+//! straight, which calls the handler; the cheapest entry probe there is, as BPF's `fentry`
+//! trampolines are.
+//!
+//! C header: [`include/linux/ftrace.h`](srctree/include/linux/ftrace.h)
+//!
+//! ftrace patches the `call __fentry__` at the start of the function into a call of the
+//! trampoline ([`register_ftrace_direct`], at the function's address as kprobes find it): no ftrace callback, no lookup of the probe by
+//! address, no `pt_regs`. The trampoline ([`direct_trampoline!`]) saves the argument registers,
+//! loads the probe its static belongs to and calls [`DirectHandler::entry`]; it is code, one
+//! per static, written by the macro for a handler type, so one probe at a time uses it
+//! (another gets `-EBUSY`), and one direct probe at a time may be on a function (ftrace's rule:
+//! `-EBUSY` too). Entry only: the handler cannot see the return.
+//!
+//! Kernels: x86_64 with `CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS` (6.12 and 7.x, Debian's
+//! stock kernels); this file is built for no other. arm64's direct calls take another
+//! trampoline (the return address in `x9`), not written here: there, use an
+//! [`crate::fprobe::Fprobe`].
+//!
+//! [`register_ftrace_direct`]: srctree/kernel/trace/ftrace.c
+//!
+//! # Context
+//!
+//! The rules of [`crate::regs`]'s "Context", but for preemption: the handler runs in whatever
+//! context calls the function, as the function's first instructions do, so in a task with
+//! preemption as the caller had it (possibly enabled: the handler may move to another CPU
+//! while it runs). A hit from within a handler, in the same context, runs no handler: the
+//! trampoline's Rust side takes ftrace's own recursion bit for the context (C's
+//! `ftrace_test_recursion_trylock()`, which a direct call does not go through), so a handler
+//! is never re-entered on a task, nor is an ftrace callback run from it. Dropping a
+//! [`Direct`] unregisters it, and ftrace waits for every task to leave the trampoline
+//! (RCU-tasks grace periods, which can take seconds): process context only.
+//!
+//! # Mitigations
+//!
+//! The trampoline starts with `endbr64` (IBT) and returns through `__x86_return_thunk` where
+//! the kernel has `CONFIG_MITIGATION_RETHUNK`, as objtool requires. It does not do C's
+//! `CALL_DEPTH_ACCOUNT` (call depth tracking, a mitigation for some Intel Skylake-era CPUs,
+//! when booted with `retbleed=stuff`): there, a hit may cost a return-stack refill.
+
+use core::marker::PhantomData;
+use core::mem::{size_of, MaybeUninit};
+use core::ptr::{self, NonNull};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
+use kernel::error::to_result;
+use kernel::ffi::{c_ulong, c_void};
+use kernel::prelude::*;
+use kernel::types::Opaque;
+
+use crate::bindings::{self, layout};
+use crate::compat;
+use crate::context::{Context, Current};
+use crate::regs::{check_signature, into_registered, Regs, RegsLayout, Signature};
+
+/// What a direct probe does at the entry of each call of the function.
+///
+/// # Examples
+///
+/// Counting the calls of a function:
+///
+/// ```ignore
+/// struct Counter(AtomicU64);
+///
+/// impl DirectHandler for Counter {
+///     type Signature = AnyFunction;
+///
+///     fn entry(&self, _regs: &Regs<AnyFunction, DirectRegs>) {
+///         self.0.fetch_add(1, Relaxed);
+///     }
+/// }
+///
+/// direct_trampoline!(COUNTER, Counter);
+///
+/// let probe = Direct::new(c_str!("vfs_read"), &COUNTER, Counter(AtomicU64::new(0)))?;
+/// pr_info!("{} calls\n", probe.handler().0.load(Relaxed));
+/// ```
+pub trait DirectHandler: Send + Sync + Sized + 'static {
+    /// The probed function's signature, for typed arguments; `AnyFunction` if any.
+    type Signature: Signature;
+
+    /// Called at the function's entry, with its argument registers.
+    fn entry(&self, regs: &Regs<Self::Signature, DirectRegs>);
+}
+
+/// The registers the trampoline saves: `rdi`, `rsi`, `rdx`, `rcx`, `r8`, `r9` (the arguments)
+/// and `rax`, from its stack pointer up, in that order.
+pub struct DirectRegs;
+
+/// The trampoline's saved registers.
+#[repr(C)]
+pub struct RawDirectRegs([usize; 7]);
+
+// SAFETY: The trampoline pushes `rax`, `r9`, `r8`, `rcx`, `rdx`, `rsi`, `rdi` and hands the
+// stack pointer: `rdi` at 0, ..., `r9` at 40, `rax` at 48, each a `usize`.
+unsafe impl RegsLayout for DirectRegs {
+    type Raw = RawDirectRegs;
+    const ARGS: [usize; 6] = [0, 8, 16, 24, 32, 40];
+    const RET: usize = 48;
+}
+
+/// A trampoline and the probe it calls: a `static`, made by [`direct_trampoline!`].
+///
+/// # Invariants
+///
+/// `code` is the trampoline that [`direct_trampoline!`] wrote for this static: it saves the
+/// argument registers, calls `entry::<H>` with them and `probe` (loaded once per call), and
+/// restores them. `probe` is null or points to the `Inner<H>` of the [`Direct`] that holds
+/// `busy`.
+#[repr(C)]
+pub struct Trampoline<H: DirectHandler> {
+    /// First: the trampoline loads it from the static's address.
+    probe: AtomicPtr<c_void>,
+    busy: AtomicBool,
+    code: unsafe extern "C" fn(),
+    handler: PhantomData<H>,
+}
+
+impl<H: DirectHandler> Trampoline<H> {
+    /// # Safety
+    ///
+    /// `code` is the trampoline that [`direct_trampoline!`] writes for the static this value
+    /// initialises, with `H`.
+    #[doc(hidden)]
+    pub const unsafe fn new(code: unsafe extern "C" fn()) -> Self {
+        // INVARIANT: The caller's promise; no probe yet.
+        Self {
+            probe: AtomicPtr::new(ptr::null_mut()),
+            busy: AtomicBool::new(false),
+            code,
+            handler: PhantomData,
+        }
+    }
+
+    /// The trampoline's address, as ftrace takes it.
+    fn address(&self) -> c_ulong {
+        self.code as usize as c_ulong
+    }
+}
+
+/// Writes a trampoline for direct probes whose handler is `$handler`, and the `static` `$name`
+/// that [`Direct::new`] takes it by. See [`DirectHandler`]. (The crate root declares this file
+/// as `mod direct`, as the macro names it.)
+macro_rules! direct_trampoline {
+    ($name:ident, $handler:ty) => {
+        static $name: $crate::direct::Trampoline<$handler> = {
+            extern "C" {
+                #[link_name = concat!("__kmod_direct_", stringify!($name))]
+                fn code();
+            }
+            // SAFETY: `code` is the trampoline below, written for `$handler`, whose probe
+            // pointer is this static's first field.
+            unsafe { $crate::direct::Trampoline::new(code) }
+        };
+        // The trampoline: called by the probed function's first instruction, `rsp` pointing
+        // at the return address into it. Saves the registers that carry arguments (and
+        // `rax`, which variadic functions read), calls `entry::<$handler>(regs, probe)`,
+        // restores them and returns into the function.
+        ::core::arch::global_asm!(
+            ".pushsection .text, \"ax\", @progbits",
+            ".p2align 4",
+            concat!(".globl __kmod_direct_", stringify!($name)),
+            concat!(".type __kmod_direct_", stringify!($name), ", @function"),
+            concat!("__kmod_direct_", stringify!($name), ":"),
+            "endbr64",
+            "pushq %rbp",
+            "movq %rsp, %rbp",
+            "pushq %rax",
+            "pushq %r9",
+            "pushq %r8",
+            "pushq %rcx",
+            "pushq %rdx",
+            "pushq %rsi",
+            "pushq %rdi",
+            "movq %rsp, %rdi",
+            "movq {probe}(%rip), %rsi",
+            "call {entry}",
+            "popq %rdi",
+            "popq %rsi",
+            "popq %rdx",
+            "popq %rcx",
+            "popq %r8",
+            "popq %r9",
+            "popq %rax",
+            "popq %rbp",
+            $crate::direct::__return!(),
+            "int3",
+            concat!(
+                ".size __kmod_direct_",
+                stringify!($name),
+                ", .-__kmod_direct_",
+                stringify!($name)
+            ),
+            ".popsection",
+            probe = sym $name,
+            entry = sym $crate::direct::entry::<$handler>,
+            options(att_syntax)
+        );
+    };
+}
+pub(crate) use direct_trampoline;
+
+/// How the trampoline returns: through the return thunk where the kernel has one.
+#[cfg(CONFIG_MITIGATION_RETHUNK)]
+#[doc(hidden)]
+macro_rules! __return {
+    () => {
+        "jmp __x86_return_thunk"
+    };
+}
+#[cfg(not(CONFIG_MITIGATION_RETHUNK))]
+#[doc(hidden)]
+macro_rules! __return {
+    () => {
+        "ret"
+    };
+}
+pub(crate) use __return;
+
+/// What ftrace links: the `struct ftrace_ops` and, beside it, the handler the trampoline calls.
+#[pin_data]
+struct Inner<H: DirectHandler> {
+    handler: H,
+    /// Hits from within a handler, which ran none.
+    missed: AtomicU64,
+    #[pin]
+    ops: Opaque<bindings::ftrace_ops>,
+}
+
+/// A direct probe registered on a kernel function; dropping it unregisters it.
+///
+/// # Invariants
+///
+/// `inner` comes from [`KBox::into_raw`] of a pinned box in [`Direct::new`] and is owned by
+/// this value; its `ops` is registered with `trampoline`'s code until `drop` unregisters it,
+/// and `trampoline`'s `busy` is this value's, its `probe` `inner`.
+///
+/// # Examples
+///
+/// See [`DirectHandler`].
+pub struct Direct<H: DirectHandler> {
+    inner: NonNull<Inner<H>>,
+    trampoline: &'static Trampoline<H>,
+}
+
+// SAFETY: A direct probe may be unregistered from any task, and the handler is `Send`.
+unsafe impl<H: DirectHandler> Send for Direct<H> {}
+
+// SAFETY: Shared access only reads the `Sync` handler.
+unsafe impl<H: DirectHandler> Sync for Direct<H> {}
+
+/// The address of the function `symbol`, as kprobes find it: through a kprobe registered
+/// disabled (never armed: no code is patched) and unregistered at once. ftrace's own filter
+/// by name knows one name per address, and misses aliases (x86_64's `__x64_sys_*` syscall
+/// entries are aliases of `__do_sys_*`), which kprobes, looking names up in kallsyms, find.
+fn address_of(symbol: &CStr) -> Result<c_ulong> {
+    let mut kp = MaybeUninit::<bindings::kprobe>::zeroed();
+    let kp = kp.as_mut_ptr();
+    // SAFETY: `kp` is a zeroed `struct kprobe` (C's `{}`), which kprobes links while it is
+    // registered only: it is unregistered before this function returns; `symbol` outlives
+    // the registration.
+    unsafe {
+        (*kp).symbol_name = symbol.as_char_ptr();
+        (*kp).flags = bindings::KPROBE_FLAG_DISABLED;
+        to_result(bindings::register_kprobe(kp))?;
+        let addr = (*kp).addr as c_ulong;
+        bindings::unregister_kprobe(kp);
+        Ok(addr)
+    }
+}
+
+impl<H: DirectHandler> Direct<H> {
+    /// Plants a direct probe on the kernel function `symbol`, its handler called through
+    /// `trampoline` (C's `ftrace_set_filter_ip` and `register_ftrace_direct`). The handler may
+    /// run as soon as it is registered, on any CPU.
+    ///
+    /// Fails with `-EINVAL` if the handler's [`Signature`] does not list `symbol`; `-EBUSY` if
+    /// the trampoline serves another probe, or another direct call is on the function;
+    /// `-ENOENT` for a function unknown to kallsyms or that ftrace cannot trace; and as
+    /// `register_kprobe` (which finds the function's address) and `register_ftrace_direct`
+    /// do. Then nothing stays registered or allocated. Sleeps: process context only.
+    pub fn new(symbol: &CStr, trampoline: &'static Trampoline<H>, handler: H) -> Result<Self> {
+        check_signature::<H::Signature>(symbol)?;
+        let address = address_of(symbol)?;
+        if trampoline
+            .busy
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            return Err(EBUSY);
+        }
+        let inner = KBox::pin_init(
+            try_pin_init!(Inner::<H> {
+                handler,
+                missed: AtomicU64::new(0),
+                ops <- compat::opaque_try_ffi_init(|ops: *mut bindings::ftrace_ops| {
+                    // SAFETY: `ops` is valid for writes; a zeroed `ftrace_ops` is C's `{}`.
+                    unsafe { ops.write_bytes(0, 1) };
+                    Ok::<(), Error>(())
+                }),
+            }),
+            GFP_KERNEL,
+        );
+        let inner = match inner {
+            Ok(inner) => inner,
+            Err(e) => {
+                trampoline.busy.store(false, Ordering::Release);
+                return Err(e);
+            }
+        };
+        let ops = Opaque::get(&inner.ops);
+        // The trampoline's probe, before any call site calls it (ftrace's patching of the
+        // call sites orders this store before the calls).
+        trampoline
+            .probe
+            .store(ptr::from_ref(&*inner).cast_mut().cast(), Ordering::Release);
+        // SAFETY: `ops` is a zeroed `struct ftrace_ops` in a pinned allocation that outlives
+        // its registration. (`-ENOENT`: no ftrace site at `address`.)
+        let ret = to_result(unsafe { bindings::ftrace_set_filter_ip(ops, address, 0, 1) });
+        let ret = ret.and_then(|()| {
+            // SAFETY: `ops` has the filter just set, and is not registered; the address is the
+            // trampoline for `H`, which calls `inner`'s handler (`Trampoline`'s invariant).
+            to_result(unsafe { bindings::register_ftrace_direct(ops, trampoline.address()) })
+        });
+        if let Err(e) = ret {
+            // SAFETY: `ops` is not registered: its filter (if any) can be freed.
+            unsafe { bindings::ftrace_free_filter(ops) };
+            trampoline.probe.store(ptr::null_mut(), Ordering::Relaxed);
+            trampoline.busy.store(false, Ordering::Release);
+            return Err(e);
+        }
+        // INVARIANT: From `KBox::into_raw` of the pinned box, registered with the trampoline's
+        // code, whose `busy` this value took and whose `probe` is `inner`.
+        Ok(Self {
+            inner: into_registered(inner),
+            trampoline,
+        })
+    }
+
+    /// The handler, as the trampoline's calls see it.
+    pub fn handler(&self) -> &H {
+        // SAFETY: `inner` is live as long as `self` (type invariant).
+        unsafe { &(*self.inner.as_ptr()).handler }
+    }
+
+    /// Hits that ran no handler: those from within a handler (see the module's "Context").
+    pub fn nmissed(&self) -> u64 {
+        // SAFETY: `inner` is live as long as `self` (type invariant).
+        unsafe { (*self.inner.as_ptr()).missed.load(Ordering::Relaxed) }
+    }
+}
+
+impl<H: DirectHandler> Drop for Direct<H> {
+    fn drop(&mut self) {
+        let inner = self.inner.as_ptr();
+        // SAFETY: `inner` is live (type invariant); no reference to its `ops` is made.
+        let ops = unsafe { Opaque::get(&(*inner).ops) };
+        // SAFETY: `ops` is registered with the trampoline's code (type invariant).
+        // `unregister_ftrace_direct` restores the call sites and waits until no task runs the
+        // trampoline any more; `true`: it frees the filter too.
+        let ret =
+            unsafe { bindings::unregister_ftrace_direct(ops, self.trampoline.address(), true) };
+        if ret < 0 {
+            // ftrace keeps calling the trampoline, maybe: the probe, its trampoline and the
+            // allocation are left as they are (`H: 'static`: it borrows nothing).
+            pr_err!(
+                "unregister_ftrace_direct failed ({}): the probe is left registered\n",
+                ret
+            );
+            #[cfg(CONFIG_DEBUG_KMEMLEAK)]
+            // SAFETY: `inner` is a live allocation of the slab allocator.
+            unsafe {
+                bindings::kmemleak_not_leak(inner.cast())
+            };
+            return;
+        }
+        self.trampoline
+            .probe
+            .store(ptr::null_mut(), Ordering::Relaxed);
+        self.trampoline.busy.store(false, Ordering::Release);
+        // SAFETY: `inner` is live, no longer registered: no task runs the trampoline.
+        unsafe { drop(Pin::new_unchecked(KBox::from_raw(inner))) };
+    }
+}
+
+const _: () = assert!(layout(bindings::KMOD_SIZEOF_TRACE_RECURSION) == size_of::<usize>());
+
+/// The bit of `current->trace_recursion` that ftrace's callbacks take in `context` (C's
+/// `trace_get_context_bit() + TRACE_FTRACE_START`).
+fn recursion_bit(context: Context) -> u32 {
+    let level = match context {
+        Context::Task => 0,
+        Context::Softirq => 1,
+        Context::Hardirq => 2,
+        Context::Nmi => 3,
+    };
+    layout(bindings::KMOD_TRACE_FTRACE_START) as u32
+        + layout(bindings::KMOD_TRACE_CTX_NORMAL) as u32
+        - level
+}
+
+/// What the trampoline of a `Trampoline<H>` calls.
+///
+/// # Safety
+///
+/// Called by that trampoline only, at the entry of a function that `H::Signature` accepted,
+/// with `regs` the argument registers it saved and `probe` its static's `probe`.
+#[doc(hidden)]
+pub unsafe extern "C" fn entry<H: DirectHandler>(regs: *mut RawDirectRegs, probe: *const c_void) {
+    let current = Current::get();
+    // SAFETY: `trace_recursion` is an `unsigned long` of the current task, changed only by the
+    // task itself and its interrupts, each of which restores what it changed before returning.
+    let word = unsafe {
+        current
+            .as_ptr()
+            .add(layout(bindings::KMOD_TASK_TRACE_RECURSION))
+            .cast::<usize>()
+            .cast_mut()
+    };
+    // SAFETY: As above: one volatile read, as C's `READ_ONCE`.
+    let val = unsafe { ptr::read_volatile(word) };
+    // SAFETY: `probe` is the live `Inner<H>` of the registered `Direct<H>` (`Trampoline`'s
+    // invariant: ftrace calls the trampoline only while it is registered, and the probe is set
+    // before).
+    let probe = unsafe { &*probe.cast::<Inner<H>>() };
+    let mut bit = recursion_bit(current.context());
+    if val & (1 << bit) != 0 {
+        // As ftrace: an interrupt that hit before `preempt_count` said so may take the
+        // transition bit, once.
+        bit = layout(bindings::KMOD_TRACE_FTRACE_START) as u32
+            + layout(bindings::KMOD_TRACE_CTX_TRANSITION) as u32;
+        if val & (1 << bit) != 0 {
+            probe.missed.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+    }
+    // SAFETY: As above; the bit is cleared below before returning.
+    unsafe { ptr::write_volatile(word, val | (1 << bit)) };
+    // SAFETY: `regs` are the registers at the entry of a function `H::Signature` accepted,
+    // saved by the trampoline, during the call.
+    let regs = unsafe { Regs::<H::Signature, DirectRegs>::from_raw(regs) };
+    probe.handler.entry(regs);
+    // The word as it was: anything nested in between (an interrupt, an ftrace callback in the
+    // handler) restored what it changed before returning, as this does.
+    // SAFETY: As above.
+    unsafe { ptr::write_volatile(word, val) };
+}
