@@ -208,6 +208,16 @@ run_cmd insmod rust_tcpprobe.ko "symbol=$(repeat s 63)"
 expect_eq "extremes: a full symbol (63 bytes, no such function) is refused, nothing registered" \
 	"1:insmod: ERROR: could not insert module rust_tcpprobe.ko: Unknown symbol in module::" \
 	"$RC:$OUT:$(ls -d /sys/module/rust_tcpprobe 2>/dev/null):$(cat $KPROBES)"
+# rust_fcount's function too, through each kind of probe this kernel has (64 bytes: matrix.sh).
+for via in kprobe $(default_via | grep -x fprobe); do
+	klog_mark
+	run_cmd insmod rust_fcount.ko "function=$(repeat s 63)" via=$via
+	expect_eq "extremes: rust_fcount via=$via, a full function (63 bytes, no such function) is refused, nothing registered" \
+		"1:insmod: ERROR: could not insert module rust_fcount.ko: Unknown symbol in module::" \
+		"$RC:$OUT:$(ls -d /sys/module/rust_fcount 2>/dev/null):$(live_probes)"
+	expect_klog "extremes: ... logging 'cannot probe <63 bytes> (-2)'" \
+		"rust_fcount: cannot probe $(repeat s 63) (-2)"
+done
 
 # Through sysfs, with traffic after each write.
 expect_insmod "extremes: insmod rust_tcpprobe for the sysfs writes" rust_tcpprobe.ko log_every=0
