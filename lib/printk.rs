@@ -48,10 +48,13 @@
 //! printk!(KERN_INFO, "at %p\n", ptr); // no pointer conversions
 //! ```
 
+use core::marker::PhantomData;
+use kernel::ffi::{c_int, c_long, c_longlong, c_uint, c_ulong, c_ulonglong};
 use kernel::str::CStr;
 
 /// The C type a conversion reads, and a Rust value passes.
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Kind {
     /// `int`: `%d`, `%i`.
     Int,
@@ -109,6 +112,16 @@ same_as_c!(
     i64 => LongLong,
     u64 => ULongLong,
 );
+
+// Each Rust type is as wide as the C type it passes for (the kernel's targets are LP64).
+const _: () = {
+    use core::mem::size_of;
+    assert!(size_of::<i32>() == size_of::<c_int>() && size_of::<u32>() == size_of::<c_uint>());
+    assert!(size_of::<isize>() == size_of::<c_long>());
+    assert!(size_of::<usize>() == size_of::<c_ulong>());
+    assert!(size_of::<i64>() == size_of::<c_longlong>());
+    assert!(size_of::<u64>() == size_of::<c_ulonglong>());
+};
 
 // SAFETY: `to_c` returns the pointer to the string's first byte, whose NUL ends it, borrowed
 // for as long as `self`.
@@ -283,16 +296,23 @@ pub const fn line_ok(line: &[u8], kinds: &[Kind]) -> bool {
     }
 }
 
+/// The compile-time check of a line `F` with arguments `A`.
+struct Check<F, A>(PhantomData<(F, A)>);
+
+impl<F: Format, A: Args> Check<F, A> {
+    /// Evaluated, at compile time, for each line that is printed.
+    const LINE_OK: () = assert!(
+        line_ok(F::LINE, A::KINDS),
+        "printk!: the format's conversions are not the arguments' types"
+    );
+}
+
 /// Prints `args` by `F`'s line, its conversions checked against `args`' types at compile time;
 /// see [`printk!`].
 #[inline(always)]
 pub fn print<F: Format, A: Args>(args: A) {
-    const {
-        assert!(
-            line_ok(F::LINE, A::KINDS),
-            "printk!: the format's conversions are not the arguments' types"
-        )
-    };
+    #[allow(clippy::let_unit_value)]
+    let () = Check::<F, A>::LINE_OK;
     // SAFETY: `F::LINE` ends with its only NUL, and its conversions read the types `A::KINDS`
     // lists (both checked above, at compile time).
     unsafe { args.print(F::LINE.as_ptr()) }
@@ -319,11 +339,11 @@ pub trait Format {
 /// // dmesg: "rust_tcpprobe: tcpprobe handler_pre executed, no_use_variable is 10"
 /// ```
 macro_rules! printk {
-    (KERN_ERR, $($rest:tt)*) => { $crate::printk::printk!(@ b"\x013", $($rest)*) };
-    (KERN_WARNING, $($rest:tt)*) => { $crate::printk::printk!(@ b"\x014", $($rest)*) };
-    (KERN_NOTICE, $($rest:tt)*) => { $crate::printk::printk!(@ b"\x015", $($rest)*) };
-    (KERN_INFO, $($rest:tt)*) => { $crate::printk::printk!(@ b"\x016", $($rest)*) };
-    (@ $level:literal, $format:literal $(, $arg:expr)* $(,)?) => {{
+    (KERN_ERR, $($rest:tt)*) => { $crate::printk::printk!(@level b"\x013", $($rest)*) };
+    (KERN_WARNING, $($rest:tt)*) => { $crate::printk::printk!(@level b"\x014", $($rest)*) };
+    (KERN_NOTICE, $($rest:tt)*) => { $crate::printk::printk!(@level b"\x015", $($rest)*) };
+    (KERN_INFO, $($rest:tt)*) => { $crate::printk::printk!(@level b"\x016", $($rest)*) };
+    (@level $level:literal, $format:literal $(, $arg:expr)* $(,)?) => {{
         struct Line;
         impl $crate::printk::Format for Line {
             const LINE: &'static [u8] = &{

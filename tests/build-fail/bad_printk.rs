@@ -35,6 +35,10 @@ impl kernel::Module for BadPrintk {
         printk!(KERN_INFO, "done\n", 1i32); // bad
         // A conversion that takes a pointer.
         printk!(KERN_INFO, "at %p\n", 0usize); // bad
+        // A length this checker does not take (`short`), though the value would fit.
+        printk!(KERN_INFO, "%hd\n", 1i32); // bad
+        // A width taken from the arguments.
+        printk!(KERN_INFO, "%*d\n", 4i32, 1i32); // bad
         Ok(BadPrintk)
     }
 }
