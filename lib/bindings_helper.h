@@ -7,7 +7,8 @@
  * - struct fprobe, its (un)registration (with CONFIG_FPROBE) and FPROBE_FL_DISABLED;
  * - struct ftrace_ops, ftrace_set_filter_ip() and ftrace_free_filter(),
  *   (un)register_ftrace_direct() (direct.rs, with CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS), and
- *   KPROBE_FLAG_DISABLED (which it finds a function's address with);
+ *   KPROBE_FLAG_DISABLED (which it finds a function's address with), sprint_symbol(), the
+ *   RCU-tasks waits, and per-CPU allocations (pcpu_alloc_noprof(), free_percpu());
  * - get_random_u64();
  * - procfs's proc_ops, proc_create_data(), proc_remove() and init_net;
  * - irq_work_queue() and irq_work_sync(), nr_cpu_ids;
@@ -21,6 +22,7 @@
 #include <linux/fs.h>
 #include <linux/ftrace.h>
 #include <linux/irq_work.h>
+#include <linux/kallsyms.h>
 #include <linux/kmemleak.h>
 #include <linux/kprobes.h>
 #include <linux/preempt.h>
@@ -28,7 +30,6 @@
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/stddef.h>
-#include <linux/trace_recursion.h>
 #include <net/net_namespace.h>
 
 #define KMOD_SIZEOF(type, field) sizeof(((type *)0)->field)
@@ -142,17 +143,8 @@ enum kmod_layout {
 	KMOD_SIZEOF_SOFTIRQ_DISABLE_CNT = 4,
 #endif
 
-	/*
-	 * Direct calls (direct.rs): ftrace's recursion bits in current->trace_recursion, which the
-	 * trampoline's Rust side takes as ftrace_test_recursion_trylock() does.
-	 */
-#if defined(CONFIG_X86_64) && defined(CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)
-	KMOD_TASK_TRACE_RECURSION = offsetof(struct task_struct, trace_recursion),
-	KMOD_SIZEOF_TRACE_RECURSION = KMOD_SIZEOF(struct task_struct, trace_recursion),
-	KMOD_TRACE_FTRACE_START = TRACE_FTRACE_START,
-	KMOD_TRACE_CTX_NORMAL = TRACE_CTX_NORMAL,
-	KMOD_TRACE_CTX_TRANSITION = TRACE_CTX_TRANSITION,
-#endif
+	/* Direct calls (direct.rs): sprint_symbol()'s buffer. */
+	KMOD_KSYM_SYMBOL_LEN = KSYM_SYMBOL_LEN,
 
 	/* irq_work: its callback, set in a zeroed irq_work as IRQ_WORK_INIT() does. */
 	KMOD_IRQ_WORK_FUNC = offsetof(struct irq_work, func),

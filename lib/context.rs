@@ -156,6 +156,116 @@ fn current_task() -> *const u8 {
     task
 }
 
+// The per-CPU variable that holds x86_64's preempt count, at `KMOD_PCPU_HOT_PREEMPT_COUNT`.
+#[cfg(CONFIG_X86_64)]
+extern "C" {
+    /// `__preempt_count` (`EXPORT_PER_CPU_SYMBOL`).
+    #[cfg(not(kmod_x86_pcpu_hot))]
+    #[link_name = "__preempt_count"]
+    static PREEMPT_COUNT_BASE: u8;
+    /// `pcpu_hot` (`EXPORT_PER_CPU_SYMBOL`), whose `preempt_count` is the count (6.2 to 6.14).
+    #[cfg(kmod_x86_pcpu_hot)]
+    #[link_name = "pcpu_hot"]
+    static PREEMPT_COUNT_BASE: u8;
+}
+
+/// C's `preempt_disable_notrace()` on x86_64: one more in this CPU's preempt count (as wide
+/// as the count: 8 bytes from 7.3), and a compiler barrier. Nothing without
+/// `CONFIG_PREEMPT_COUNT` (a kernel that never preempts kernel code). Pair with
+/// [`preempt_enable_notrace`], on the same CPU: nothing in between may sleep.
+#[cfg(CONFIG_X86_64)]
+#[inline(always)]
+pub fn preempt_disable_notrace() {
+    #[cfg(CONFIG_PREEMPT_COUNT)]
+    // SAFETY: Adds one to this CPU's count in an exported per-CPU variable, as C's
+    // `__preempt_count_add(1)` does, in one instruction (an interrupt sees it before or after);
+    // no memory clobber is declared away, so the compiler keeps accesses on their side of it.
+    unsafe {
+        if layout(bindings::KMOD_SIZEOF_PREEMPT_COUNT) == 8 {
+            core::arch::asm!(
+                "incq %gs:{base}+{offset}",
+                base = sym PREEMPT_COUNT_BASE,
+                offset = const layout(bindings::KMOD_PCPU_HOT_PREEMPT_COUNT),
+                options(att_syntax, nostack),
+            );
+        } else {
+            core::arch::asm!(
+                "incl %gs:{base}+{offset}",
+                base = sym PREEMPT_COUNT_BASE,
+                offset = const layout(bindings::KMOD_PCPU_HOT_PREEMPT_COUNT),
+                options(att_syntax, nostack),
+            );
+        }
+    }
+    #[cfg(not(CONFIG_PREEMPT_COUNT))]
+    core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
+}
+
+/// C's `preempt_enable_notrace()` on x86_64: one less in this CPU's preempt count and, where the
+/// kernel preempts (`CONFIG_PREEMPTION`), a reschedule if that made it 0 with one pending (the
+/// count's `PREEMPT_NEED_RESCHED` bit is inverted: 0 means both), through the same call as C:
+/// the static call of `PREEMPT_DYNAMIC`, or `preempt_schedule_notrace`.
+#[cfg(CONFIG_X86_64)]
+#[inline(always)]
+pub fn preempt_enable_notrace() {
+    #[cfg(CONFIG_PREEMPT_COUNT)]
+    {
+        let zero: u8;
+        // SAFETY: Takes one from this CPU's count, as C's `__preempt_count_dec_and_test()`
+        // does, after a `preempt_disable_notrace()` on this CPU (the caller's pairing).
+        unsafe {
+            if layout(bindings::KMOD_SIZEOF_PREEMPT_COUNT) == 8 {
+                core::arch::asm!(
+                    "decq %gs:{base}+{offset}",
+                    "sete {zero}",
+                    base = sym PREEMPT_COUNT_BASE,
+                    offset = const layout(bindings::KMOD_PCPU_HOT_PREEMPT_COUNT),
+                    zero = out(reg_byte) zero,
+                    options(att_syntax, nostack),
+                );
+            } else {
+                core::arch::asm!(
+                    "decl %gs:{base}+{offset}",
+                    "sete {zero}",
+                    base = sym PREEMPT_COUNT_BASE,
+                    offset = const layout(bindings::KMOD_PCPU_HOT_PREEMPT_COUNT),
+                    zero = out(reg_byte) zero,
+                    options(att_syntax, nostack),
+                );
+            }
+        }
+        #[cfg(CONFIG_PREEMPTION)]
+        if zero != 0 {
+            preempt_schedule_notrace();
+        }
+        #[cfg(not(CONFIG_PREEMPTION))]
+        let _ = zero;
+    }
+    #[cfg(not(CONFIG_PREEMPT_COUNT))]
+    core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
+}
+
+/// C's `__preempt_schedule_notrace()`: the reschedule a preempt count that reached 0 asks for.
+#[cfg(all(CONFIG_X86_64, CONFIG_PREEMPTION))]
+#[cold]
+fn preempt_schedule_notrace() {
+    extern "C" {
+        /// With `PREEMPT_DYNAMIC`, the static call's trampoline
+        /// (`EXPORT_STATIC_CALL_TRAMP`): a jump to the reschedule, or a return in the
+        /// preemption models that do not preempt kernel code.
+        #[cfg(CONFIG_PREEMPT_DYNAMIC)]
+        #[link_name = "__SCT__preempt_schedule_notrace"]
+        fn schedule();
+        /// `preempt_schedule_notrace` (`EXPORT_SYMBOL_GPL`).
+        #[cfg(not(CONFIG_PREEMPT_DYNAMIC))]
+        #[link_name = "preempt_schedule_notrace"]
+        fn schedule();
+    }
+    // SAFETY: Called as C calls it, with the count back at 0 on this CPU: it reschedules if
+    // the task may be preempted, and returns.
+    unsafe { schedule() };
+}
+
 /// C's `current` elsewhere: the kernel's Rust helper.
 #[cfg(not(CONFIG_X86_64))]
 #[inline(always)]
@@ -169,18 +279,6 @@ fn current_task() -> *const u8 {
 /// `PREEMPT_NEED_RESCHED` bit 63 outside them), or from 6.2 to 6.14 `pcpu_hot.preempt_count`.
 #[cfg(CONFIG_X86_64)]
 fn preempt_count(_current: Current) -> u32 {
-    extern "C" {
-        /// The per-CPU variable that holds the count, at `KMOD_PCPU_HOT_PREEMPT_COUNT`
-        /// (`EXPORT_PER_CPU_SYMBOL`).
-        #[cfg(not(kmod_x86_pcpu_hot))]
-        #[link_name = "__preempt_count"]
-        static PREEMPT_COUNT_BASE: u8;
-        /// The per-CPU variable that holds the count, at `KMOD_PCPU_HOT_PREEMPT_COUNT`
-        /// (`EXPORT_PER_CPU_SYMBOL`).
-        #[cfg(kmod_x86_pcpu_hot)]
-        #[link_name = "pcpu_hot"]
-        static PREEMPT_COUNT_BASE: u8;
-    }
     let count: u32;
     // SAFETY: Reads this CPU's copy of the count in an exported per-CPU variable, as C's
     // `raw_cpu_read_4()` does (`%gs` holds the CPU's per-CPU base); a single load of a `u32`,

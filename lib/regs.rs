@@ -17,10 +17,9 @@
 //! Handlers run where the probed code runs, on whatever CPU and in whatever task hit it: in a
 //! task, a softirq, a hardirq or an NMI, whichever calls the probed function (TCP sends, for
 //! one, happen in softirqs too), and on x86_64 an `int3`-reached kprobe's in an NMI of its own
-//! (`kprobe.rs`). In every case preemption is disabled (but for direct calls, `direct.rs`, which
-//! run as the function's caller had it), and a hit from within a handler runs no handler (it
-//! may be counted in the probe's `nmissed`). Several CPUs run them at once, hence `Sync`. So a
-//! handler:
+//! (`kprobe.rs`). In every case preemption is disabled, and a hit from within a handler runs
+//! no handler (it may be counted in the probe's `nmissed`). Several CPUs run them at once,
+//! hence `Sync`. So a handler:
 //!
 //! - must not sleep: no mutex (so no `params::lock()` nor any parameter guard), no
 //!   `GFP_KERNEL` allocation, nothing that may schedule;
