@@ -56,7 +56,7 @@ use kernel::types::Opaque;
 use crate::bindings::{self, layout};
 use crate::compat;
 use crate::context::{preempt_disable_notrace, preempt_enable_notrace};
-use crate::regs::{check_signature, into_registered, Regs, RegsLayout, Signature};
+use crate::regs::{check_signature, into_registered, leave_to_kernel, Regs, RegsLayout, Signature};
 
 /// What a direct probe does at the entry of each call of the function.
 ///
@@ -507,15 +507,12 @@ impl<H: DirectHandler> Drop for Direct<H> {
             // probe and its allocation are left as they are (`H: 'static`: it borrows
             // nothing). The module must then stay, which nothing here can ensure: a module's
             // exit drops its probes.
-            pr_err!(
-                "unregister_ftrace_direct failed ({}): the probe is left, do not unload\n",
-                ret
+            leave_to_kernel(
+                self.inner,
+                format_args!(
+                    "unregister_ftrace_direct failed ({ret}): the probe is left, do not unload"
+                ),
             );
-            #[cfg(CONFIG_DEBUG_KMEMLEAK)]
-            // SAFETY: `inner` is a live allocation of the slab allocator.
-            unsafe {
-                bindings::kmemleak_not_leak(inner.cast())
-            };
             return;
         }
         self.trampoline

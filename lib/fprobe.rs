@@ -38,7 +38,7 @@ use kernel::types::Opaque;
 
 use crate::bindings::{self, layout};
 use crate::compat;
-use crate::regs::{check_signature, into_registered, Regs, RegsLayout, ReturnRegs, Signature};
+use crate::regs::{check_signature, into_registered, leave_to_kernel, Regs, ReturnRegs, Signature};
 
 /// `struct ftrace_regs`: what 7.x's fprobes save, the architecture's `__arch_ftrace_regs`.
 #[cfg(kmod_fprobe_fregs)]
@@ -52,7 +52,7 @@ pub struct RawFtraceRegs([usize; layout(bindings::KMOD_SIZEOF_FREGS) / size_of::
 // SAFETY: The offsets are those of the argument and return registers in this tree's
 // `struct __arch_ftrace_regs` (`enum kmod_layout`), each an `unsigned long`.
 #[cfg(kmod_fprobe_fregs)]
-unsafe impl RegsLayout for FtraceRegs {
+unsafe impl crate::regs::RegsLayout for FtraceRegs {
     type Raw = RawFtraceRegs;
     const ARGS: [usize; 6] = [
         layout(bindings::KMOD_FREGS_ARG0),
@@ -313,15 +313,10 @@ impl<H: FprobeHandler> Drop for Fprobe<H> {
                     ptr::read_volatile(flags) | bindings::FPROBE_FL_DISABLED,
                 );
             }
-            pr_err!(
-                "unregister_fprobe failed ({}): the probe is left registered\n",
-                ret
+            leave_to_kernel(
+                self.inner,
+                format_args!("unregister_fprobe failed ({ret}): the probe is left registered"),
             );
-            #[cfg(CONFIG_DEBUG_KMEMLEAK)]
-            // SAFETY: `inner` is a live allocation of the slab allocator.
-            unsafe {
-                bindings::kmemleak_not_leak(inner.cast())
-            };
             return;
         }
         // SAFETY: `inner` is live, no longer registered: no handler uses it any more.

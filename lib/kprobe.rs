@@ -37,7 +37,7 @@ use kernel::types::Opaque;
 
 use crate::bindings;
 use crate::compat::{self, fmt};
-use crate::regs::{check_signature, into_registered, Regs, Signature};
+use crate::regs::{check_signature, into_registered, leave_to_kernel, Regs, Signature};
 
 /// What a kprobe does when the probed function is hit (see [`crate::regs`]'s "Context").
 #[vtable]
@@ -283,13 +283,12 @@ pub(crate) unsafe fn unregister_and_free<R>(
     unregistered();
     // SAFETY: `probe` is valid; kprobes no longer changes it (its mutex is released).
     if unsafe { (*probe).addr }.is_null() {
-        pr_err!("unregister_kprobe failed: the inert probe is left to kprobes\n");
-        // Left on purpose: not a leak for kmemleak to report (it still scans it).
-        #[cfg(CONFIG_DEBUG_KMEMLEAK)]
-        // SAFETY: `inner` is a live allocation of the slab allocator.
-        unsafe {
-            bindings::kmemleak_not_leak(inner.cast())
-        };
+        if let Some(inner) = NonNull::new(inner) {
+            leave_to_kernel(
+                inner,
+                format_args!("unregister_kprobe failed: the inert probe is left to kprobes"),
+            );
+        }
         return;
     }
     // SAFETY: The allocation comes from `KBox::into_raw` of a pinned box (safety requirement),

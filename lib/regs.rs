@@ -44,7 +44,7 @@ use kernel::prelude::*;
 use kernel::types::Opaque;
 
 use crate::bindings::{self, layout};
-use crate::compat;
+use crate::compat::{self, fmt};
 
 /// The C signature of the functions a probe may be planted on, for typed access to their
 /// arguments ([`Regs::args`]).
@@ -216,4 +216,18 @@ pub fn into_registered<T>(probe: Pin<KBox<T>>) -> NonNull<T> {
     let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(probe) });
     // SAFETY: `KBox::into_raw` returns no null pointer.
     unsafe { NonNull::new_unchecked(raw) }
+}
+
+/// What every probe does when the kernel failed to unregister it and may still use it: logs
+/// `why`, and leaves the allocation (from [`into_registered`]) to the kernel, never freed nor
+/// dropped, which kmemleak, scanning it still, is told not to report.
+pub fn leave_to_kernel<T>(allocation: NonNull<T>, why: fmt::Arguments<'_>) {
+    pr_err!("{}\n", why);
+    #[cfg(CONFIG_DEBUG_KMEMLEAK)]
+    // SAFETY: `allocation` is a live allocation of the slab allocator (`KBox`).
+    unsafe {
+        bindings::kmemleak_not_leak(allocation.as_ptr().cast())
+    };
+    #[cfg(not(CONFIG_DEBUG_KMEMLEAK))]
+    let _ = allocation;
 }
