@@ -169,6 +169,33 @@ extern "C" {
     static PREEMPT_COUNT_BASE: u8;
 }
 
+/// `$op` (`inc`, `dec`) on this CPU's preempt count, at its width (`q`: 8 bytes, from 7.3;
+/// `l`: 4), then the rest of the template and the operands given.
+#[cfg(all(CONFIG_X86_64, CONFIG_PREEMPT_COUNT))]
+macro_rules! preempt_count_op {
+    ($op:literal $(, $more:literal)* $(, $operand:ident = $spec:ident($class:ident) $value:ident)*) => {
+        if layout(bindings::KMOD_SIZEOF_PREEMPT_COUNT) == 8 {
+            core::arch::asm!(
+                concat!($op, "q %gs:{base}+{offset}"),
+                $($more,)*
+                base = sym PREEMPT_COUNT_BASE,
+                offset = const layout(bindings::KMOD_PCPU_HOT_PREEMPT_COUNT),
+                $($operand = $spec($class) $value,)*
+                options(att_syntax, nostack),
+            )
+        } else {
+            core::arch::asm!(
+                concat!($op, "l %gs:{base}+{offset}"),
+                $($more,)*
+                base = sym PREEMPT_COUNT_BASE,
+                offset = const layout(bindings::KMOD_PCPU_HOT_PREEMPT_COUNT),
+                $($operand = $spec($class) $value,)*
+                options(att_syntax, nostack),
+            )
+        }
+    };
+}
+
 /// C's `preempt_disable_notrace()` on x86_64: one more in this CPU's preempt count (as wide
 /// as the count: 8 bytes from 7.3), and a compiler barrier. Nothing without
 /// `CONFIG_PREEMPT_COUNT` (a kernel that never preempts kernel code). Pair with
@@ -181,22 +208,8 @@ pub fn preempt_disable_notrace() {
     // `__preempt_count_add(1)` does, in one instruction (an interrupt sees it before or after);
     // no memory clobber is declared away, so the compiler keeps accesses on their side of it.
     unsafe {
-        if layout(bindings::KMOD_SIZEOF_PREEMPT_COUNT) == 8 {
-            core::arch::asm!(
-                "incq %gs:{base}+{offset}",
-                base = sym PREEMPT_COUNT_BASE,
-                offset = const layout(bindings::KMOD_PCPU_HOT_PREEMPT_COUNT),
-                options(att_syntax, nostack),
-            );
-        } else {
-            core::arch::asm!(
-                "incl %gs:{base}+{offset}",
-                base = sym PREEMPT_COUNT_BASE,
-                offset = const layout(bindings::KMOD_PCPU_HOT_PREEMPT_COUNT),
-                options(att_syntax, nostack),
-            );
-        }
-    }
+        preempt_count_op!("inc")
+    };
     #[cfg(not(CONFIG_PREEMPT_COUNT))]
     core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
 }
@@ -213,27 +226,7 @@ pub fn preempt_enable_notrace() {
         let zero: u8;
         // SAFETY: Takes one from this CPU's count, as C's `__preempt_count_dec_and_test()`
         // does, after a `preempt_disable_notrace()` on this CPU (the caller's pairing).
-        unsafe {
-            if layout(bindings::KMOD_SIZEOF_PREEMPT_COUNT) == 8 {
-                core::arch::asm!(
-                    "decq %gs:{base}+{offset}",
-                    "sete {zero}",
-                    base = sym PREEMPT_COUNT_BASE,
-                    offset = const layout(bindings::KMOD_PCPU_HOT_PREEMPT_COUNT),
-                    zero = out(reg_byte) zero,
-                    options(att_syntax, nostack),
-                );
-            } else {
-                core::arch::asm!(
-                    "decl %gs:{base}+{offset}",
-                    "sete {zero}",
-                    base = sym PREEMPT_COUNT_BASE,
-                    offset = const layout(bindings::KMOD_PCPU_HOT_PREEMPT_COUNT),
-                    zero = out(reg_byte) zero,
-                    options(att_syntax, nostack),
-                );
-            }
-        }
+        unsafe { preempt_count_op!("dec", "sete {zero}", zero = out(reg_byte) zero) };
         #[cfg(CONFIG_PREEMPTION)]
         if zero != 0 {
             preempt_schedule_notrace();
