@@ -50,7 +50,8 @@ module! {
     type: RustFcount,
     name: "rust_fcount",
     authors: ["Rust kernel modules maintainers"],
-    description: "count the calls of a kernel function through an fprobe, a direct call or a kprobe",
+    description:
+        "count the calls of a kernel function through an fprobe, a direct call or a kprobe",
     license: "GPL",
 }
 
@@ -62,7 +63,8 @@ module_parm_desc!(
 module_param_string!(via, via: [u8; 16] = Via::DEFAULT.name(), 0o444, on_set = check_via);
 module_parm_desc!(
     via,
-    "the probe that counts: fprobe (the default where the kernel has CONFIG_FPROBE), direct or kprobe"
+    "the probe that counts: fprobe (the default where the kernel has CONFIG_FPROBE), direct \
+     or kprobe"
 );
 module_param!(missed: ullong, 0o444, on_get = probe_missed);
 module_parm_desc!(missed, "calls the probe missed (read-only)");

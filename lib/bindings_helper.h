@@ -110,7 +110,8 @@ enum kmod_layout {
 	/*
 	 * The context code runs in (context.rs): preempt_count()'s masks, and where it is read.
 	 * x86_64 keeps it per CPU (__preempt_count; in pcpu_hot before 6.15), arm64 in the
-	 * task's thread_info. x86_64's current task too (current_task; pcpu_hot before 6.15). PREEMPT_RT counts softirqs in the task (softirq_disable_cnt).
+	 * task's thread_info. x86_64's current task too (current_task; pcpu_hot before
+	 * 6.15). PREEMPT_RT counts softirqs in the task (softirq_disable_cnt).
 	 */
 	KMOD_PC_NMI_MASK = NMI_MASK,
 	KMOD_PC_HARDIRQ_MASK = HARDIRQ_MASK,

@@ -107,7 +107,8 @@ $(obj)/$(kmod_lib)bindings_generated.rs: private kmod_bindgen_flags = \
 		--allowlist-function '(un)?register_k(ret)?probe|kmemleak_not_leak' \
 		--allowlist-function 'register_fprobe_syms|unregister_fprobe' \
 		--allowlist-function 'ftrace_set_filter_ip|ftrace_free_filter|(un)?register_ftrace_direct' \
-		--allowlist-function 'sprint_symbol|synchronize_rcu(_tasks(_rude)?)?|pcpu_alloc_noprof|free_percpu' \
+		--allowlist-function 'sprint_symbol|synchronize_rcu(_tasks(_rude)?)?' \
+		--allowlist-function 'pcpu_alloc_noprof|free_percpu' \
 		--allowlist-function 'proc_create_data|proc_remove|irq_work_queue|irq_work_sync' \
 		--allowlist-function get_random_u64 \
 		--allowlist-var 'init_net|nr_cpu_ids|FPROBE_FL_DISABLED|KPROBE_FLAG_DISABLED' \

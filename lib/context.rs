@@ -173,7 +173,8 @@ extern "C" {
 /// `l`: 4), then the rest of the template and the operands given.
 #[cfg(all(CONFIG_X86_64, CONFIG_PREEMPT_COUNT))]
 macro_rules! preempt_count_op {
-    ($op:literal $(, $more:literal)* $(, $operand:ident = $spec:ident($class:ident) $value:ident)*) => {
+    ($op:literal $(, $more:literal)*
+     $(, $operand:ident = $spec:ident($class:ident) $value:ident)*) => {
         if layout(bindings::KMOD_SIZEOF_PREEMPT_COUNT) == 8 {
             core::arch::asm!(
                 concat!($op, "q %gs:{base}+{offset}"),

@@ -81,7 +81,8 @@ if [ "$direct" = yes ] && [ "$via" = fprobe ]; then
 	tests/tcp-traffic --port 5109 --sends 20 >/dev/null
 	after=$(cat $P/calls)
 	recorded=$(tests/read-records | awk '$5 == "127.0.0.1:5109"' | grep -c . || true)
-	check "fcount: a direct call and an fprobe on tcp_sendmsg_locked: 20 sends counted ($((after - before))) and recorded ($recorded)" \
+	what="20 sends counted ($((after - before))) and recorded ($recorded)"
+	check "fcount: a direct call and an fprobe on tcp_sendmsg_locked: $what" \
 		test $((after - before)) -ge 20 -a $((after - before)) -lt 40 -a "$recorded" = 20
 	rmmod rust_tcpprobe
 	before=$(cat $P/calls)
