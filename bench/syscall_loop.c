@@ -3,7 +3,7 @@
  * syscall_loop: the per-hit microbenchmark's probed function, called in a tight loop.
  *
  * Usage: syscall_loop N
- * Makes N getppid() system calls (each one call of __x64_sys_getppid() in the kernel, where
+ * Makes N getppid() system calls (each one call of __task_pid_nr_ns() in the kernel, where
  * scripts/bench puts the probes) and prints `calls=N ns_per_call=<ns>` on CLOCK_MONOTONIC.
  */
 #include <stdio.h>
