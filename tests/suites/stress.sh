@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Stress, meant for the debug kernel (tests/run --debug stress): rust_tcpprobe loaded and
 # unloaded in a loop while TCP traffic flows without pause and another process rewrites every
-# writable parameter with valid and invalid values (record mode on and off among them) and a
-# reader reads the records file; then re-arming `symbol` under traffic.
+# writable parameter with valid and invalid values (record mode on and off among them), a
+# reader reads the records file, and (x86_64) rust_fcount plants and removes a direct call
+# on tcp_sendmsg; then re-arming `symbol` under traffic.
 # The kernel-log scan at the end of the run catches any splat or leak.
 # STRESS_CYCLES (default 200; CI 100) and STRESS_REARMS (default 200) set the counts.
 
@@ -40,12 +41,34 @@ reader() {
 	done
 }
 
-rm -f /tmp/stop-writer
+# Direct calls, where the kernel has them (x86_64): rust_fcount planted on tcp_sendmsg, which
+# every send enters, and removed, in a loop meanwhile.
+direct=no
+if [ "$(uname -m)" = x86_64 ] && grep -qw register_ftrace_direct /proc/kallsyms; then
+	direct=yes
+fi
+directs() {
+	local n=0
+	while [ ! -e /tmp/stop-writer ]; do
+		if insmod rust_fcount.ko via=direct function=tcp_sendmsg 2>/dev/null; then
+			n=$((n + 1))
+			rmmod rust_fcount
+		fi
+	done
+	echo "$n" >/tmp/directs
+}
+
+rm -f /tmp/stop-writer /tmp/directs
 start_traffic 100000
 writer &
 writer_pid=$!
 reader &
 reader_pid=$!
+directs_pid=
+if [ "$direct" = yes ]; then
+	directs &
+	directs_pid=$!
+fi
 loaded=0 hits=0 missed_sum=0 failed_loads=0
 for i in $(seq "$cycles"); do
 	[ $((i % 50)) = 0 ] && echo "# stress: cycle $i of $cycles"
@@ -60,11 +83,16 @@ for i in $(seq "$cycles"); do
 	fi
 done
 touch /tmp/stop-writer
-wait $writer_pid $reader_pid
+wait $writer_pid $reader_pid $directs_pid
 check "stress: $cycles load/unload cycles done, $loaded loaded ($failed_loads refused a bad symbol written meanwhile)" \
 	test "$((loaded + failed_loads))" = "$cycles"
 check_fails "stress: ... and the module is unloaded" test -e /sys/module/rust_tcpprobe
 check "stress: ... and the sender is still sending" kill -0 "$traffic_pid"
+if [ "$direct" = yes ]; then
+	check "stress: ... and a direct call on tcp_sendmsg was planted and removed meanwhile ($(cat /tmp/directs) times)" \
+		test "$(cat /tmp/directs)" -gt 0
+	check_fails "stress: ... and rust_fcount is unloaded" test -e /sys/module/rust_fcount
+fi
 run_cmd tests/tcp-traffic --sends 200 --seconds 120
 expect_eq "stress: ... and a new connection sends 200 messages" "sends=200" "${OUT%% *}"
 expect_eq "stress: ... and no kprobe or fprobe is left registered" "" "$(live_probes)"
