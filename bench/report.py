@@ -4,9 +4,10 @@
 goals the project set itself, and a chart of it all (SVG).
 
 Usage: bench/report.py RESULTS ROUNDS SECONDS CLOCK CALLS FUNCTION CHART
-RESULTS has one line per measurement: `tcp|hit ROUND CONFIG VALUE HITS`, VALUE being sends/s
-(tcp) or ns per call (hit), HITS the probe's hits, or `read/dropped` records in record mode.
-FUNCTION is the function the per-hit configurations probe; the chart goes to CHART.
+RESULTS has one line per measurement: `tcp|hit ROUND CONFIG VALUE HITS MADE`, VALUE being
+sends/s (tcp) or ns per call (hit), HITS the probe's hits, or `read/dropped` records in record
+mode (`-` if unknown), MADE the sends or calls made. FUNCTION is the function the per-hit
+configurations probe; the chart goes to CHART.
 """
 import statistics
 import sys
@@ -91,12 +92,16 @@ def ratios(a, b):
 
 class Report:
     def __init__(self, path):
-        self.tcp, self.hit, self.recs = {}, {}, {}
+        self.tcp, self.hit, self.recs, self.seen = {}, {}, {}, {}
         for line in open(path):
-            kind, rnd, config, value, got = line.split()
+            kind, rnd, config, value, got, made = (line.split() + ["-"])[:6]
             (self.tcp if kind == "tcp" else self.hit).setdefault(config, {})[int(rnd)] = float(value)
-            if kind == "tcp" and config in dict(RECORDS):
-                self.recs.setdefault(config, {})[int(rnd)] = [int(x) for x in got.split("/")]
+            # What the probe saw (hits, or records read and dropped) against the calls made.
+            seen = None if got == "-" else sum(int(x) for x in got.split("/"))
+            self.seen.setdefault((kind, config), {})[int(rnd)] = (seen, int(made) if made != "-" else None)
+            if kind == "tcp" and config in dict(RECORDS) and got != "-":
+                read, dropped = (int(x) for x in got.split("/"))
+                self.recs.setdefault(config, {})[int(rnd)] = (read, dropped, int(made) if made != "-" else None)
         # A hit's cost per round: ns per call with the probe, less without.
         none = self.hit.get("none", {})
         self.costs = {
@@ -115,9 +120,19 @@ class Report:
             return ratios(self.tcp[a], self.tcp[b])
         return None
 
+    def lost(self, config):
+        """Records of `config`'s sends not read: dropped or never read (sends less read)."""
+        return sum(max(d, s - r if s is not None else d) for r, d, s in self.recs[config].values())
+
+    def blind(self):
+        """Measurements whose probe did not see every call made (or whose count is unknown),
+        but bpftrace's record, whose loss `lost` tells: (kind, config, round, seen, made)."""
+        return [(k, c, r, seen, made) for (k, c), per in sorted(self.seen.items())
+                for r, (seen, made) in sorted(per.items())
+                if c not in ("none", "bpf-rec") and made is not None and (seen is None or seen < made)]
+
     def goals(self):
         """The goals: (what, the median measured, the bound, at most or at least)."""
-        lost = sum(d for c in ("rust-rec", "rust-ring") for _, d in self.recs.get(c, {}).values())
         # The cheapest of the Rust probes that count, by median per-hit cost.
         counting = [c for c in ("direct", "fcount", "rust") if c in self.costs]
         cheapest = min(counting, key=lambda c: statistics.median(self.costs[c].values()))
@@ -132,7 +147,7 @@ class Report:
         ]
         out = [(w, statistics.median(v), bound, op) for w, v, bound, op in rows if v]
         if "rust-rec" in self.recs:
-            out.append(("records lost (fprobe), reader keeping up", lost, 0, "<="))
+            out.append(("records lost (fprobe), cat reading", self.lost("rust-rec"), 0, "<="))
         return out
 
     def print(self, rounds, seconds, clock, calls, function):
@@ -141,14 +156,17 @@ class Report:
         print(f"1. Per-hit cost: getppid() in a loop, probed at {function} (called once per")
         print(f"   getppid()); {rounds} rounds of {calls} calls ({int(calls) // 20} when every hit")
         print("   logs), configurations interleaved. A hit's cost = ns per call with the probe")
-        print("   - without, in the same round (under -icount, 1 ns = 1 guest instruction).")
+        print("   - without, in the same round"
+              + (" (under -icount, 1 ns = 1 guest instruction)." if "icount" in clock else "."))
         print()
         print(f"{'configuration':34} {'median ns/hit':>13} {'min':>8} {'max':>8}")
         for config, name in HIT:
             if config in self.costs:
                 c = list(self.costs[config].values())
                 print(f"{name:34} {statistics.median(c):13.1f} {min(c):8.1f} {max(c):8.1f}")
-        print(f"{'(the call alone, no probe)':34} {statistics.median(self.hit['none'].values()):13.1f}")
+        alone = list(self.hit["none"].values())
+        print(f"{'(the call alone, no probe)':34} {statistics.median(alone):13.1f} {min(alone):8.1f} "
+              f"{max(alone):8.1f}")
         print()
         print(f"{'per-round ratio of hit costs':34} {'median':>8} {'min':>8} {'max':>8}")
         for label, a, b in HIT_RATIOS:
@@ -175,11 +193,18 @@ class Report:
             if config not in self.recs:
                 continue
             got = [self.recs[config][r] for r in sorted(self.recs[config])]
-            per_s = [n / float(seconds) for n, _ in got]
-            print(f"{config}: {sum(n for n, _ in got)} records read by {who} over {len(got)} "
-                  f"rounds, {sum(d for _, d in got)} lost; per round "
-                  f"{statistics.median(per_s):.0f} records/s (median; min {min(per_s):.0f}, "
-                  f"max {max(per_s):.0f})")
+            per_s = [r / float(seconds) for r, _, _ in got]
+            sends = sum(s or 0 for _, _, s in got)
+            print(f"{config}: {sum(r for r, _, _ in got)} records read by {who}, of {sends} sends "
+                  f"in {len(got)} rounds: {self.lost(config)} lost;")
+            print(f"  per round {statistics.median(per_s):.0f} records/s (median; min "
+                  f"{min(per_s):.0f}, max {max(per_s):.0f})")
+        blind = self.blind()
+        print()
+        print("every probe saw every call made (hits, or records read and dropped, >= calls): "
+              + ("yes" if not blind else "no: " + ", ".join(
+                  f"{c} ({k}, round {r}: {'?' if seen is None else seen} of {made})"
+                  for k, c, r, seen, made in blind)))
         print()
         print(f"{'goal (medians)':52} {'measured':>8} {'goal':>9}  met")
         for what, value, bound, op in self.goals():
@@ -201,7 +226,8 @@ class Report:
         }
         send_goals = {"rust-rec": (0.95, "goal ≥"), "rust-ring": (0.97, "goal ≥")}
         panels = [
-            (f"Per-hit cost, counting, at {function} (ns; under -icount, instructions)",
+            (f"Per-hit cost, counting, at {function} (ns"
+             + ("; under -icount, instructions)" if "icount" in clock else ")"),
              [(name, list(self.costs[c].values()), hit_goals.get(c)) for c, name in HIT[:6]
               if c in self.costs]),
             ("Per-hit cost, every hit logs (ns)",
@@ -213,14 +239,14 @@ class Report:
         ]
         width, label_w, bar_w, row_h = 900, 290, 420, 20
         parts = [
-            '<text x="10" y="20" class="t">What a probe costs: Rust against C and bpftrace</text>',
+            '<text x="10" y="20" class="t">What a probe costs</text>',
             f'<text x="10" y="36" class="s">{escape(clock)}</text>',
         ]
         y = 44
         for title, rows in panels:
             if not rows:
                 continue
-            top = max(max(v) for _, v, _ in rows)
+            top = max(max(max(v) for _, v, _ in rows), 1e-9)
             scale = bar_w / (top * 1.05)
             y += 18
             parts.append(f'<text x="10" y="{y}" class="h">{escape(title)}</text>')
@@ -229,8 +255,8 @@ class Report:
                 m, lo, hi = statistics.median(v), min(v), max(v)
                 x0, cy = label_w, y + row_h / 2
                 parts.append(f'<text x="{x0 - 6}" y="{y + 14}" text-anchor="end">{escape(name)}</text>')
-                parts.append(f'<rect x="{x0}" y="{y + 4}" width="{m * scale:.1f}" height="{row_h - 8}" '
-                             'class="b"/>')
+                parts.append(f'<rect x="{x0}" y="{y + 4}" width="{max(m, 0) * scale:.1f}" '
+                             f'height="{row_h - 8}" class="b"/>')
                 parts.append(f'<line x1="{x0 + lo * scale:.1f}" x2="{x0 + hi * scale:.1f}" y1="{cy}" '
                              f'y2="{cy}" class="w"/>')
                 for end in (lo, hi):

@@ -5,8 +5,8 @@
 //!
 //! `pr_info!` and friends format through `core::fmt`, which they hand to `printk` as one `%pA`.
 //! `printk` formats each line twice, once to size its record and once to write it, so a
-//! `pr_info!` line runs `core::fmt` twice: 400 instructions more than C's line, on a line that
-//! costs 11,300 (`scripts/bench`). For a line on a hot path (a probe's handler logging every
+//! `pr_info!` line runs `core::fmt` twice: for `rust_tcpprobe`'s two lines per hit, 400
+//! instructions more than C's, on a hit that costs 11,300 (`scripts/bench`). For a line on a hot path (a probe's handler logging every
 //! hit), [`printk!`] passes the format and the values to `printk` as C does, and costs what C
 //! costs. It prefixes the line with the module's name and `": "`, as `pr_info!` does (and C's
 //! `pr_fmt` of `KBUILD_MODNAME ": "`).

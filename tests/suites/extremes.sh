@@ -209,7 +209,11 @@ expect_eq "extremes: a full symbol (63 bytes, no such function) is refused, noth
 	"1:insmod: ERROR: could not insert module rust_tcpprobe.ko: Unknown symbol in module::" \
 	"$RC:$OUT:$(ls -d /sys/module/rust_tcpprobe 2>/dev/null):$(cat $KPROBES)"
 # rust_fcount's function too, through each kind of probe this kernel has (64 bytes: matrix.sh).
-for via in kprobe $(default_via | grep -x fprobe); do
+vias=(kprobe $(default_via | grep -x fprobe))
+if [ "$(uname -m)" = x86_64 ] && grep -qw register_ftrace_direct /proc/kallsyms; then
+	vias+=(direct)
+fi
+for via in "${vias[@]}"; do
 	klog_mark
 	run_cmd insmod rust_fcount.ko "function=$(repeat s 63)" via=$via
 	expect_eq "extremes: rust_fcount via=$via, a full function (63 bytes, no such function) is refused, nothing registered" \

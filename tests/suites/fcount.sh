@@ -109,8 +109,11 @@ if [ "$direct" = yes ]; then
 	# (rust_hello loaded: a module, at least, if Rust modules have ftrace sites.)
 	insmod rust_hello.ko
 	# (As MODULE:FUNCTION, which kallsyms finds in that module only.)
-	modfn=$(awk '$2 ~ /^\[.*\]$/ { gsub(/[][]/, "", $2); print $2 ":" $1; exit }' \
-		/sys/kernel/tracing/available_filter_functions)
+	# rust_hello's first, if it has any, else another module's.
+	modfn=$(awk '$2 ~ /^\[.*\]$/ { gsub(/[][]/, "", $2); print $2 ":" $1 }' \
+		/sys/kernel/tracing/available_filter_functions | sort -t: -k1,1 -s |
+		awk -F: '$1 == "rust_hello" { print; found = 1; exit } NR == 1 { first = $0 }
+			END { if (!found && first != "") print first }')
 	if [ -n "$modfn" ]; then
 		run_cmd insmod rust_fcount.ko function="$modfn" via=direct
 		expect_eq "fcount: via=direct on a module's function ($modfn) is refused with EOPNOTSUPP, nothing left" \
