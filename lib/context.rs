@@ -67,7 +67,7 @@ impl Current {
     /// less than `nr_cpu_ids`. Exact while the caller cannot migrate (preemption or interrupts
     /// disabled, as in a probe handler); otherwise a CPU it ran on a moment ago.
     pub fn cpu(self) -> usize {
-        // SAFETY: `thread_info.cpu` is a `u32` (asserted above) of the task, alive while it
+        // SAFETY: `thread_info.cpu` is a `u32` (asserted below) of the task, alive while it
         // runs this (type invariants); the scheduler updates it, hence one volatile read (C's
         // `READ_ONCE` in `task_cpu()`).
         let cpu = unsafe {
@@ -94,9 +94,14 @@ impl Current {
 
 // The fields read below, with the sizes their reads assume.
 const _: () = {
+    // (x86_64's preempt count operations are as wide as C's.)
+    assert!(
+        !(cfg!(CONFIG_X86_64) && cfg!(CONFIG_HAS_SEPARATE_PREEMPT_RESCHED_BITS))
+            || layout(bindings::KMOD_SIZEOF_PREEMPT_COUNT) == 8
+    );
     assert!(layout(bindings::KMOD_SIZEOF_TASK_CPU) == 4);
     // An `int`; on x86_64 since 7.3 an `unsigned long` whose low half (little-endian: its
-    // first 4 bytes) holds the count, as C's 4-byte `raw_cpu_read_4()` reads it.
+    // first 4 bytes) holds the count, which C reads with the rest (`raw_cpu_read_8()`).
     assert!(
         layout(bindings::KMOD_SIZEOF_PREEMPT_COUNT) == 4
             || (cfg!(CONFIG_X86_64) && layout(bindings::KMOD_SIZEOF_PREEMPT_COUNT) == 8)
@@ -169,13 +174,14 @@ extern "C" {
     static PREEMPT_COUNT_BASE: u8;
 }
 
-/// `$op` (`inc`, `dec`) on this CPU's preempt count, at its width (`q`: 8 bytes, from 7.3;
-/// `l`: 4), then the rest of the template and the operands given.
+/// `$op` (`inc`, `dec`) on this CPU's preempt count, at the width C's `__pc_op` uses (`q`, 8
+/// bytes, with `CONFIG_HAS_SEPARATE_PREEMPT_RESCHED_BITS`, from 7.3; `l`, 4, before), then the
+/// rest of the template and the operands given.
 #[cfg(all(CONFIG_X86_64, CONFIG_PREEMPT_COUNT))]
 macro_rules! preempt_count_op {
     ($op:literal $(, $more:literal)*
      $(, $operand:ident = $spec:ident($class:ident) $value:ident)*) => {
-        if layout(bindings::KMOD_SIZEOF_PREEMPT_COUNT) == 8 {
+        if cfg!(CONFIG_HAS_SEPARATE_PREEMPT_RESCHED_BITS) {
             core::arch::asm!(
                 concat!($op, "q %gs:{base}+{offset}"),
                 $($more,)*
@@ -217,8 +223,9 @@ pub fn preempt_disable_notrace() {
 
 /// C's `preempt_enable_notrace()` on x86_64: one less in this CPU's preempt count and, where the
 /// kernel preempts (`CONFIG_PREEMPTION`), a reschedule if that made it 0 with one pending (the
-/// count's `PREEMPT_NEED_RESCHED` bit is inverted: 0 means both), through the same call as C:
-/// the static call of `PREEMPT_DYNAMIC`, or `preempt_schedule_notrace`.
+/// count's `PREEMPT_NEED_RESCHED` bit is inverted: 0 means both): through the static call of
+/// `PREEMPT_DYNAMIC`, as C; without it, `preempt_schedule_notrace` itself, where C calls its
+/// register-saving thunk (the same, for a caller that assumes the C ABI's clobbers).
 #[cfg(CONFIG_X86_64)]
 #[inline(always)]
 pub fn preempt_enable_notrace() {

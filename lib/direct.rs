@@ -8,7 +8,9 @@
 //!
 //! ftrace patches the `call __fentry__` at the start of the function into a call of the
 //! trampoline ([`register_ftrace_direct`], at the function's address as kprobes find it):
-//! no ftrace callback, no lookup of the probe by address, no `pt_regs`. The trampoline
+//! while it is the function's only ftrace user, no ftrace callback, no lookup of the probe by
+//! address, no `pt_regs` (beside other users, ftrace's caller runs their callbacks, then
+//! returns into the trampoline). The trampoline
 //! ([`direct_trampoline!`]) saves the argument registers, loads the probe its static belongs
 //! to and calls [`DirectHandler::entry`]; it is code, one per static, written by the macro for
 //! a handler type, so one probe at a time uses it (another gets `-EBUSY`), and one direct
@@ -33,7 +35,13 @@
 //! that came during it) runs no handler and is counted in [`Direct::nmissed`]: each probe
 //! counts its running handlers per CPU, as BPF's trampolines count their programs'. Dropping
 //! a [`Direct`] unregisters it, and ftrace waits for every task to leave the trampoline
-//! (RCU-tasks grace periods, which can take seconds): process context only.
+//! (RCU-tasks grace periods, which can take seconds): process context only. A `Direct` must
+//! be dropped before its module's exit ends (as every registration): one forgotten
+//! (`mem::forget`) leaves ftrace calling the module's code after it is gone.
+//!
+//! The per-CPU count comes from `pcpu_alloc_noprof()` (C's `alloc_percpu()` is a macro):
+//! memory allocation profiling (`CONFIG_MEM_ALLOC_PROFILING`) does not account it to the
+//! module.
 //!
 //! # Mitigations
 //!
@@ -94,7 +102,8 @@ pub trait DirectHandler: Send + Sync + Sized + 'static {
 
 /// The registers the trampoline saves: `rdi`, `rsi`, `rdx`, `rcx`, `r8`, `r9` (the arguments)
 /// and `rax`, from its stack pointer up, in that order. A direct call sees only the entry,
-/// where `rax` holds no return value: its `RET` is only there for [`RegsLayout`].
+/// where `rax` holds no return value: its `RET` is only there for [`RegsLayout`], and nothing
+/// makes a `ReturnRegs<DirectRegs>`.
 pub struct DirectRegs;
 
 /// The trampoline's saved registers.
@@ -331,8 +340,9 @@ unsafe impl<H: DirectHandler> Sync for Direct<H> {}
 
 /// The address of the function `symbol`, as kprobes find it: through a kprobe registered
 /// disabled (never armed: no code is patched) and unregistered at once. ftrace's own filter
-/// by name knows one name per address, and misses aliases (x86_64's `__x64_sys_*` syscall
-/// entries are aliases of `__do_sys_*`), which kprobes, looking names up in kallsyms, find.
+/// by name knows one name per address, and misses aliases (x86_64's `__x64_sys_*` entries of
+/// the syscalls without arguments are aliases of `__do_sys_*`), which kprobes, looking names
+/// up in kallsyms, find.
 /// (So the functions kprobes refuse, `NOKPROBE_SYMBOL`, are refused here too: `-EINVAL`.)
 fn address_of(symbol: &CStr) -> Result<c_ulong> {
     let mut kp = MaybeUninit::<bindings::kprobe>::zeroed();
@@ -391,10 +401,12 @@ impl<H: DirectHandler> Direct<H> {
     /// Fails with `-EINVAL` if the handler's [`Signature`] does not list `symbol`, or ftrace
     /// cannot trace the function; `-ENOENT` for a function kallsyms does not know;
     /// `-EOPNOTSUPP` for a function of a module; `-EBUSY` if the trampoline serves another
-    /// probe, or the function has a direct call already, or a kprobe (ftrace refuses a direct
-    /// call beside a callback that may change the return address); and as `register_kprobe`
-    /// (which finds the function's address) and `register_ftrace_direct` do. Then nothing
-    /// stays registered or allocated. Sleeps: process context only.
+    /// probe, or the function has a direct call already, or an ftrace user that may change
+    /// the instruction pointer (a kprobe with a post-handler, livepatch); and as
+    /// `register_kprobe` (which finds the function's address) and `register_ftrace_direct` do.
+    /// Then nothing stays registered or allocated (but when ftrace disabled itself meanwhile,
+    /// `-ENODEV`: then the probe and the trampoline are left to it). Sleeps: process context
+    /// only.
     pub fn new(symbol: &CStr, trampoline: &'static Trampoline<H>, handler: H) -> Result<Self> {
         check_signature::<H::Signature>(symbol)?;
         let address = address_of(symbol)?;
@@ -444,7 +456,9 @@ impl<H: DirectHandler> Direct<H> {
         // SAFETY: `ops` is a zeroed `struct ftrace_ops` in a pinned allocation that outlives
         // its registration. (`-EINVAL`: no ftrace site at `address`.)
         let ret = to_result(unsafe { bindings::ftrace_set_filter_ip(ops, address, 0, 1) });
+        let mut tried = false;
         let ret = ret.and_then(|()| {
+            tried = true;
             // SAFETY: `ops` has the filter just set, and is not registered; the address is the
             // trampoline for `H`, which calls `inner`'s handler (`Trampoline`'s invariant).
             to_result(unsafe { bindings::register_ftrace_direct(ops, trampoline.address()) })
@@ -454,15 +468,20 @@ impl<H: DirectHandler> Direct<H> {
             // ftrace disabled itself meanwhile (it found a bug of its own), maybe with the
             // call sites patched: everything is left as it is, never freed, as `drop` does.
             Err(e) if e == ENODEV => {
-                pr_err!("register_ftrace_direct failed (ENODEV): the probe is left as it is\n");
-                into_registered(inner);
+                leave_to_kernel(
+                    into_registered(inner),
+                    format_args!("ftrace is disabled (ENODEV): the direct probe is left to it"),
+                );
                 return Err(e);
             }
             Err(e) => {
                 // A refused registration may have been on ftrace's list for a moment (refused
-                // for a kprobe on the function once listed), calling the trampoline: wait for
-                // those calls, as `ftrace_shutdown()` would, before the probe goes.
-                wait_for_trampolines();
+                // for an ftrace user on the function that may change the instruction pointer,
+                // once listed), calling the trampoline: wait for those calls, as
+                // `ftrace_shutdown()` would, before the probe goes.
+                if tried {
+                    wait_for_trampolines();
+                }
                 // SAFETY: `ops` is not registered: its filter (if any) can be freed.
                 unsafe { bindings::ftrace_free_filter(ops) };
                 trampoline.probe.store(ptr::null_mut(), Ordering::Relaxed);

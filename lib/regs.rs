@@ -221,7 +221,7 @@ pub fn into_registered<T>(probe: Pin<KBox<T>>) -> NonNull<T> {
 /// What every probe does when the kernel failed to unregister it and may still use it: logs
 /// `why`, and leaves the allocation (from [`into_registered`]) to the kernel, never freed nor
 /// dropped, which kmemleak, scanning it still, is told not to report.
-pub fn leave_to_kernel<T>(allocation: NonNull<T>, why: fmt::Arguments<'_>) {
+pub(crate) fn leave_to_kernel<T>(allocation: NonNull<T>, why: fmt::Arguments<'_>) {
     pr_err!("{}\n", why);
     #[cfg(CONFIG_DEBUG_KMEMLEAK)]
     // SAFETY: `allocation` is a live allocation of the slab allocator (`KBox`).

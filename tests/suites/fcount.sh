@@ -67,31 +67,52 @@ for v in "${vias[@]}"; do
 	expect_eq "fcount: via=$v: none missed" 0 "$(cat $P/missed)"
 	rmmod rust_fcount
 done
-if [ "$direct" = yes ] && [ "$via" = fprobe ]; then
-	# A direct call beside an fprobe with an exit handler on the same function (ftrace then
-	# calls its callbacks, then the trampoline): 20 TCP sends, each counted by the one and
-	# recorded by the other. (Not beside a kprobe: kprobes on ftrace modify the return address
-	# register, which ftrace refuses on a function with a direct call: EBUSY.)
+if [ "$direct" = yes ]; then
+	# A direct call beside another ftrace user of the same function, the function tracer
+	# (ftrace's caller then runs the tracer, then returns into the trampoline): 20 TCP sends,
+	# each counted by the one and traced by the other.
+	T=/sys/kernel/tracing
 	klog_mark
 	insmod rust_fcount.ko function=tcp_sendmsg_locked via=direct
 	expect_klog "fcount: via=direct logs 'counting calls of tcp_sendmsg_locked through a direct call'" \
 		"rust_fcount: counting calls of tcp_sendmsg_locked through a direct call"
-	insmod rust_tcpprobe.ko log_every=0 records=1 records_via=fprobe port=5109
+	echo tcp_sendmsg_locked >$T/set_ftrace_filter
+	echo function >$T/current_tracer
+	echo >$T/trace
 	before=$(cat $P/calls)
 	tests/tcp-traffic --port 5109 --sends 20 >/dev/null
 	after=$(cat $P/calls)
-	recorded=$(tests/read-records | awk '$5 == "127.0.0.1:5109"' | grep -c . || true)
-	what="20 sends counted ($((after - before))) and recorded ($recorded)"
-	check "fcount: a direct call and an fprobe on tcp_sendmsg_locked: $what" \
-		test $((after - before)) -ge 20 -a $((after - before)) -lt 40 -a "$recorded" = 20
-	rmmod rust_tcpprobe
+	traced=$(grep -c ' tcp_sendmsg_locked <-' $T/trace || true)
+	echo nop >$T/current_tracer
+	echo >$T/set_ftrace_filter
+	what="20 sends counted ($((after - before))) and traced ($traced)"
+	check "fcount: a direct call and the function tracer on tcp_sendmsg_locked: $what" \
+		test $((after - before)) -ge 20 -a $((after - before)) -lt 40 -a "$traced" -ge 20 \
+		-a "$traced" -lt 40
 	before=$(cat $P/calls)
 	tests/tcp-traffic --port 5109 --sends 10 >/dev/null
 	after=$(cat $P/calls)
-	check "fcount: ... and the direct call alone once the fprobe is gone ($((after - before)))" \
+	check "fcount: ... and the direct call alone once the tracer is off ($((after - before)))" \
 		test $((after - before)) -ge 10 -a $((after - before)) -lt 30
 	rmmod rust_fcount
 	expect_eq "fcount: ... and neither is left" "" "$(live_probes)"
+	# ftrace refuses a direct call beside a user that may change the instruction pointer:
+	# rust_tcpprobe's kprobe has a post-handler. Refused with EBUSY, nothing left, and the
+	# kprobe counts on.
+	insmod rust_tcpprobe.ko log_every=0
+	run_cmd insmod rust_fcount.ko function=tcp_sendmsg_locked via=direct
+	expect_eq "fcount: via=direct beside rust_tcpprobe's kprobe (post-handler) is refused with EBUSY" \
+		"1:insmod: ERROR: could not insert module rust_fcount.ko: Device or resource busy" \
+		"$RC:$OUT"
+	before=$(cat /sys/module/rust_tcpprobe/parameters/hits)
+	tests/tcp-traffic --port 5109 --sends 10 >/dev/null
+	after=$(cat /sys/module/rust_tcpprobe/parameters/hits)
+	check "fcount: ... and the kprobe counts on ($((after - before)) of 10 sends)" \
+		test $((after - before)) -ge 10 -a $((after - before)) -lt 30
+	klog_mark
+	rmmod rust_tcpprobe
+	expect_eq "fcount: ... and unloads cleanly: no probe left, no error logged" ":" \
+		"$(live_probes):$(klog_since | grep -i 'failed\|left' || true)"
 fi
 
 # Bad input: clear errors, nothing left.
