@@ -127,24 +127,20 @@ for v in "${vias[@]}"; do
 done
 if [ "$direct" = yes ]; then
 	# A function of a module is refused: ftrace would keep the direct call past the module.
-	# (rust_hello loaded: a module, at least, if Rust modules have ftrace sites.)
-	insmod rust_hello.ko
-	# (As MODULE:FUNCTION, which kallsyms finds in that module only.)
-	# rust_hello's first, if it has any, else another module's.
-	modfn=$(awk '$2 ~ /^\[.*\]$/ { gsub(/[][]/, "", $2); print $2 ":" $1 }' \
-		/sys/kernel/tracing/available_filter_functions | sort -t: -k1,1 -s |
-		awk -F: '$1 == "rust_hello" { print; found = 1; exit } NR == 1 { first = $0 }
-			END { if (!found && first != "") print first }')
+	# (A C module's: Rust modules have no ftrace sites. As MODULE:FUNCTION, which kallsyms
+	# finds in that module only.)
+	modfn=$(awk '$2 ~ /^\[.*\]$/ { gsub(/[][]/, "", $2); print $2 ":" $1; exit }' \
+		/sys/kernel/tracing/available_filter_functions)
 	if [ -n "$modfn" ]; then
 		run_cmd insmod rust_fcount.ko function="$modfn" via=direct
 		expect_eq "fcount: via=direct on a module's function ($modfn) is refused with EOPNOTSUPP, nothing left" \
 			"1:insmod: ERROR: could not insert module rust_fcount.ko: Operation not supported:" \
 			"$RC:$OUT:$(live_probes)"
 	else
-		not_ok "fcount: a module's function that ftrace traces, for via=direct" \
-			"none in available_filter_functions"
+		# (A kernel with everything built in, the debug kernel: no module's function to try.
+		# Debian's kernels, CI's normal ones, have modules.)
+		ok "fcount: via=direct on a module's function # SKIP no module's function in available_filter_functions"
 	fi
-	rmmod rust_hello
 	# One function by its name, not ftrace's patterns or commands.
 	for value in 'vfs_*' '!vfs_read' 'vfs_read:mod:ext4' ''; do
 		run_cmd insmod rust_fcount.ko function="$value" via=direct
