@@ -26,7 +26,7 @@ pub mod compat;
 use compat::module;
 #[path = "lib/context.rs"]
 pub mod context;
-#[cfg(all(CONFIG_X86_64, CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS))]
+#[cfg(kmod_direct_calls)]
 #[path = "lib/direct.rs"]
 pub mod direct;
 #[cfg(CONFIG_FPROBE)]
@@ -38,7 +38,7 @@ pub mod params;
 #[path = "lib/regs.rs"]
 pub mod regs;
 
-#[cfg(all(CONFIG_X86_64, CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS))]
+#[cfg(kmod_direct_calls)]
 use direct::{direct_trampoline, Direct, DirectHandler, DirectRegs};
 #[cfg(CONFIG_FPROBE)]
 use fprobe::{Fprobe, FprobeHandler, FprobeRegs};
@@ -100,7 +100,7 @@ impl Via {
     fn parse(name: &CStr) -> Result<Via> {
         match compat::cstr_to_bytes(name) {
             b"fprobe" if cfg!(CONFIG_FPROBE) => Ok(Via::Fprobe),
-            b"direct" if cfg!(all(CONFIG_X86_64, CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)) => {
+            b"direct" if cfg!(kmod_direct_calls) => {
                 Ok(Via::Direct)
             }
             b"fprobe" | b"direct" => Err(compat::eopnotsupp()),
@@ -133,7 +133,7 @@ impl FprobeHandler for Counter {
     }
 }
 
-#[cfg(all(CONFIG_X86_64, CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS))]
+#[cfg(kmod_direct_calls)]
 impl DirectHandler for Counter {
     type Signature = AnyFunction;
 
@@ -142,7 +142,7 @@ impl DirectHandler for Counter {
     }
 }
 
-#[cfg(all(CONFIG_X86_64, CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS))]
+#[cfg(kmod_direct_calls)]
 direct_trampoline!(COUNTER, Counter);
 
 #[vtable]
@@ -158,7 +158,7 @@ impl KprobeHandler for Counter {
 enum Counting {
     #[cfg(CONFIG_FPROBE)]
     Fprobe(Fprobe<Counter>),
-    #[cfg(all(CONFIG_X86_64, CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS))]
+    #[cfg(kmod_direct_calls)]
     Direct(Direct<Counter>),
     Kprobe(Kprobe<Counter>),
 }
@@ -177,7 +177,7 @@ fn probe_missed(locked: &params::ParamsLocked) -> u64 {
         #[cfg(CONFIG_FPROBE)]
         Some(Counting::Fprobe(probe)) => probe.nmissed(),
         Some(Counting::Kprobe(probe)) => probe.probe().nmissed(),
-        #[cfg(all(CONFIG_X86_64, CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS))]
+        #[cfg(kmod_direct_calls)]
         Some(Counting::Direct(probe)) => probe.nmissed(),
         None => 0,
     }
@@ -203,12 +203,12 @@ impl kernel::Module for RustFcount {
             }),
             #[cfg(not(CONFIG_FPROBE))]
             Via::Fprobe => Err(compat::eopnotsupp()),
-            #[cfg(all(CONFIG_X86_64, CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS))]
+            #[cfg(kmod_direct_calls)]
             Via::Direct => Direct::new(name, &COUNTER, Counter).map(|probe| {
                 pr_info!("counting calls of {} through a direct call\n", shown);
                 Counting::Direct(probe)
             }),
-            #[cfg(not(all(CONFIG_X86_64, CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)))]
+            #[cfg(not(kmod_direct_calls))]
             Via::Direct => Err(compat::eopnotsupp()),
             Via::Kprobe => Kprobe::new(name, Counter).map(|probe| {
                 pr_info!(

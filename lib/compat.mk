@@ -31,6 +31,10 @@ endif
 #                      (6.2 to 6.14), not in per-CPU `__preempt_count` and `current_task`
 #                      (context.rs); bindgen's C side sees it as KMOD_X86_PCPU_HOT
 #                      (kmod_bindgen_defines).
+# and from its configuration:
+#   kmod_direct_calls  ftrace calls a module's trampoline directly (direct.rs): x86_64 with
+#                      CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS (arm64's trampoline, which
+#                      returns through x9, is not written).
 kmod_version := $(shell echo $$(($(VERSION) * 1000 + $(PATCHLEVEL))))
 kmod_since = $(if $(shell [ $(kmod_version) -ge $(1) ] && echo y),--cfg $(2))
 subdir-rustflags-y += $(call kmod_since,6015,kmod_pin_init_crate) \
@@ -43,6 +47,8 @@ subdir-rustflags-y += $(if $(kmod_fprobe_fregs),--cfg kmod_fprobe_fregs)
 kmod_x86_pcpu_hot := $(if $(filter x86,$(SRCARCH)),$(shell grep -qs 'struct pcpu_hot' \
 	$(srctree)/arch/x86/include/asm/current.h && echo y))
 subdir-rustflags-y += $(if $(kmod_x86_pcpu_hot),--cfg kmod_x86_pcpu_hot)
+kmod_direct_calls := $(if $(CONFIG_X86_64),$(CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS))
+subdir-rustflags-y += $(if $(kmod_direct_calls),--cfg kmod_direct_calls)
 kmod_bindgen_defines := $(if $(kmod_x86_pcpu_hot),-DKMOD_X86_PCPU_HOT) \
 	$(if $(kmod_fprobe_fregs),-DKMOD_FPROBE_FREGS)
 
