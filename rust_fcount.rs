@@ -100,9 +100,7 @@ impl Via {
     fn parse(name: &CStr) -> Result<Via> {
         match compat::cstr_to_bytes(name) {
             b"fprobe" if cfg!(CONFIG_FPROBE) => Ok(Via::Fprobe),
-            b"direct" if cfg!(kmod_direct_calls) => {
-                Ok(Via::Direct)
-            }
+            b"direct" if cfg!(kmod_direct_calls) => Ok(Via::Direct),
             b"fprobe" | b"direct" => Err(compat::eopnotsupp()),
             b"kprobe" => Ok(Via::Kprobe),
             _ => Err(EINVAL),
