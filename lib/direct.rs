@@ -19,11 +19,10 @@
 //!
 //! Kernels: x86_64 with `CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS` (6.12 and 7.x, Debian's
 //! stock kernels); this file is built for no other (`#[cfg(kmod_direct_calls)]`, which
-//! `lib/compat.mk` derives). arm64's direct calls take another
-//! trampoline (the return address in `x9`), not written here: there, use an
-//! [`crate::fprobe::Fprobe`]. Functions of the kernel proper only: ftrace does not take a
-//! direct call off a module's function when the module goes, so one in a module is refused
-//! (`-EOPNOTSUPP`).
+//! `lib/compat.mk` derives). arm64's direct calls take another trampoline (the return address
+//! in `x9`), not written here: there, use an [`crate::fprobe::Fprobe`]. Functions of the
+//! kernel proper only: ftrace does not take a direct call off a module's function when the
+//! module goes, so one in a module is refused (`-EOPNOTSUPP`).
 //!
 //! [`register_ftrace_direct`]: srctree/kernel/trace/ftrace.c
 //!
